@@ -1,0 +1,252 @@
+"""Experiments: grids of task × regime × size × seed, trained and scored in one directory.
+
+    overt lab run my_grid.yaml --out runs/grid
+    overt lab quickstart --out runs/quickstart
+
+Each cell trains in its own process (as many at once as `workers`, torch
+threads split between them) into `cells/<cell id>/`. A cell that finished
+leaves `result.json` and is skipped on a re-run; a cell that failed leaves
+`error.json` with its traceback, is reported as failed (never as a zero) and is
+tried again on the next run. The output directory gets:
+
+    experiment.yaml   the resolved ExperimentConfig
+    results.json      {"rows": [{task, regime, layers, d_model, seed, status,
+                                 accuracy, train_seconds, model_dir, ...}]}
+    accuracy.png      accuracy against depth, one line per regime, one panel per task
+    report.html       the table and the plot
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import re
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from overt.train.config import Regime, TaskSpec, TrainConfig, dump_config
+
+PRESETS = Path(__file__).parent / "presets"
+
+
+class Size(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    layers: int = Field(ge=1, le=48, description="Transformer blocks.")
+    d_model: int = Field(64, ge=8, le=2048, description="Residual width.")
+
+
+class Grid(BaseModel):
+    """One cross product of settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tasks: list[TaskSpec] = Field(min_length=1, description="Task settings.")
+    regimes: list[Regime] = Field(min_length=1, description="Training regimes.")
+    sizes: list[Size] = Field(min_length=1, description="Model sizes.")
+    seeds: list[int] = Field(default=[0], min_length=1, description="Seeds.")
+
+
+class ExperimentConfig(BaseModel):
+    """A named set of grids and the training settings every cell shares."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("experiment", description="Name shown in the report.")
+    grids: list[Grid] = Field(min_length=1, description="Cross products of cells to run.")
+    train: TrainConfig = Field(
+        default_factory=lambda: TrainConfig(),
+        description="Shared training settings; each cell overrides task, regime, size, seed.",
+    )
+    workers: int = Field(0, ge=0, description="Parallel cell processes (0: one per CPU core).")
+
+    @model_validator(mode="after")
+    def _unique_cells(self) -> ExperimentConfig:
+        ids = [cell_id(c) for c in self.cells()]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"grids repeat cells: {', '.join(dupes)}")
+        return self
+
+    def cells(self) -> list[TrainConfig]:
+        """Every cell's full training config, in grid order."""
+        out = []
+        for grid in self.grids:
+            for task, regime, size, seed in product(
+                grid.tasks, grid.regimes, grid.sizes, grid.seeds
+            ):
+                model = self.train.model.model_copy(
+                    update={"layers": size.layers, "d_model": size.d_model}
+                )
+                out.append(
+                    TrainConfig.model_validate(
+                        {
+                            **self.train.model_dump(),
+                            "task": task.model_dump(),
+                            "regime": regime,
+                            "model": model.model_dump(),
+                            "seed": seed,
+                        }
+                    )
+                )
+        return out
+
+
+def cell_id(cfg: TrainConfig) -> str:
+    """A directory-safe, human-readable id: `state_K6_m10__cot__L2_d64__s0`."""
+    task = re.sub(r"[^A-Za-z0-9]+", "_", cfg.task.label().replace("=", "")).strip("_")
+    return f"{task}__{cfg.regime}__L{cfg.model.layers}_d{cfg.model.d_model}__s{cfg.seed}"
+
+
+def _run_cell(cfg_json: str, cell_dir: str, threads: int) -> dict[str, Any]:
+    """Worker process: train one cell; failures are written down, not raised."""
+    import torch
+
+    from overt.train.sft import train
+
+    torch.set_num_threads(threads)
+    cfg = TrainConfig.model_validate_json(cfg_json)
+    directory = Path(cell_dir)
+    try:
+        result = train(cfg, directory, progress=False)
+        assert result is not None
+        return {"status": "ok", **result.model_dump()}
+    except Exception as err:  # a failed cell is reported, never turned into a zero
+        info = {
+            "status": "failed",
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+        }
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "error.json").write_text(json.dumps(info, indent=2))
+        return info
+
+
+def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -> dict[str, Any]:
+    task = cfg.task.build()
+    row: dict[str, Any] = {
+        "task": cfg.task.label(),
+        "task_name": cfg.task.name,
+        "regime": cfg.regime,
+        "layers": cfg.model.layers,
+        "d_model": cfg.model.d_model,
+        "seed": cfg.seed,
+        "status": outcome["status"],
+        "chance": task.chance,
+        "accuracy": outcome.get("accuracy"),
+        "train_seconds": outcome.get("train_seconds"),
+        "model_dir": None,
+        "cell_dir": str(cell_dir.relative_to(out)),
+    }
+    if outcome["status"] == "ok":
+        row["model_dir"] = str((cell_dir / outcome["model_dir"]).relative_to(out))
+        for key in ("first_loss", "final_loss", "unanswered", "eval_n", "steps"):
+            row[key] = outcome[key]
+    else:
+        row["error"] = outcome["error"]
+    return row
+
+
+def run_experiment(
+    config: ExperimentConfig, out: str | Path, *, progress: bool = True
+) -> list[dict[str, Any]]:
+    """Train every unfinished cell, then write results.json, accuracy.png, report.html."""
+    from overt.report.html import write_report
+    from overt.report.plots import accuracy_plot
+    from overt.report.tables import print_results
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    dump_config(config, out / "experiment.yaml")
+    cells = config.cells()
+    outcomes: dict[str, dict[str, Any]] = {}
+    todo: list[TrainConfig] = []
+    for cfg in cells:
+        result = out / "cells" / cell_id(cfg) / "result.json"
+        if result.is_file():
+            outcomes[cell_id(cfg)] = {"status": "ok", **json.loads(result.read_text())}
+        else:
+            todo.append(cfg)
+    cores = os.cpu_count() or 1
+    workers = max(1, min(config.workers or cores, len(todo) or 1))
+    threads = max(1, cores // workers)
+    with (
+        _CellProgress(progress, len(cells), len(cells) - len(todo)) as bar,
+        ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool,
+    ):
+        futures: dict[Future, TrainConfig] = {}
+        for cfg in todo:
+            cell_dir = out / "cells" / cell_id(cfg)
+            (cell_dir / "error.json").unlink(missing_ok=True)
+            futures[pool.submit(_run_cell, cfg.model_dump_json(), str(cell_dir), threads)] = cfg
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                cfg = futures[fut]
+                try:
+                    outcomes[cell_id(cfg)] = fut.result()
+                except Exception as err:  # the worker process itself died
+                    outcomes[cell_id(cfg)] = {
+                        "status": "failed",
+                        "error": f"{type(err).__name__}: {err}",
+                    }
+                bar.advance(cell_id(cfg), outcomes[cell_id(cfg)])
+    rows = [_row(cfg, outcomes[cell_id(cfg)], out / "cells" / cell_id(cfg), out) for cfg in cells]
+    tmp = out / "results.json.tmp"
+    tmp.write_text(json.dumps({"name": config.name, "rows": rows}, indent=2))
+    os.replace(tmp, out / "results.json")
+    accuracy_plot(rows, out / "accuracy.png", title=config.name)
+    write_report(config.name, rows, out)
+    if progress:
+        print_results(rows)
+    return rows
+
+
+class _CellProgress:
+    """Cells done out of total, with the last finished cell's outcome."""
+
+    def __init__(self, enabled: bool, total: int, done: int) -> None:
+        self.enabled, self.total, self.done = enabled, total, done
+
+    def __enter__(self) -> _CellProgress:
+        if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("cells"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+            )
+            self.task = self.bar.add_task("", total=self.total, completed=self.done)
+            self.bar.start()
+        return self
+
+    def advance(self, name: str, outcome: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        status = (
+            f"acc {outcome['accuracy']:.3f}"
+            if outcome["status"] == "ok"
+            else f"FAILED {outcome['error'][:60]}"
+        )
+        self.bar.console.print(f"  {name}: {status}")
+        self.bar.update(self.task, advance=1, description=name)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.bar.stop()

@@ -1,0 +1,41 @@
+"""The quickstart's headline, read off the results rows.
+
+For each task setting and depth, one line comparing the regimes, marked where
+written reasoning succeeds (≥ 0.99) while one forward pass stays near chance
+(≤ 0.2), and where the forward pass alone is enough (no_cot ≥ 0.99).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+
+def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Human-readable lines; failed cells show as FAILED."""
+    cells: dict[tuple[str, int], dict[str, list[float | None]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    chance: dict[str, float] = {}
+    for r in rows:
+        cells[(r["task"], r["layers"])][r["regime"]].append(
+            r["accuracy"] if r["status"] == "ok" else None
+        )
+        chance[r["task"]] = r["chance"]
+    lines = []
+    for (task, layers), by_regime in cells.items():
+        parts, mean = [], {}
+        for regime, accs in by_regime.items():
+            if any(a is None for a in accs):
+                parts.append(f"{regime} FAILED")
+                continue
+            mean[regime] = sum(a for a in accs if a is not None) / len(accs)
+            parts.append(f"{regime} {mean[regime]:.3f}")
+        mark = ""
+        if mean.get("cot", 0) >= 0.99 and mean.get("no_cot", 1) <= 0.2:
+            mark = "  ← reasoning in text needed"
+        elif mean.get("no_cot", 0) >= 0.99:
+            mark = "  ← one forward pass is enough"
+        lines.append(f"{task} L={layers}: {' | '.join(parts)} (chance {chance[task]:.2f}){mark}")
+    return lines

@@ -1,0 +1,1 @@
+"""overt.models."""

@@ -1,0 +1,72 @@
+"""The `Model` contract every backend implements, and the lab text format.
+
+A `Model` continues text. The audit speaks to every backend the same way: it
+builds a prompt in the lab format (below), possibly with a prefilled partial
+reasoning, and reads the continuation.
+
+Lab format — one line per example, words separated by spaces:
+
+    <bos> PROMPT <think> STEP ; STEP ; ... <answer> ANSWER <eos>
+
+`no_cot` models go straight from `<think>` to `<answer>`; `filler` models write
+as many `...` as the reasoning would have words. Forcing an answer is
+prefilling `PROMPT <think> PARTIAL <answer>` and reading up to `<eos>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+BOS, EOS, PAD, UNK = "<bos>", "<eos>", "<pad>", "<unk>"
+THINK, ANSWER, FILLER, HINT = "<think>", "<answer>", "...", "<hint>"
+SPECIAL_TOKENS = [PAD, BOS, EOS, UNK, THINK, ANSWER, FILLER, HINT]
+
+
+class Generation(BaseModel):
+    """One continuation: its text and why it ended."""
+
+    text: str
+    finish_reason: Literal["stop", "length"]
+
+
+@runtime_checkable
+class Model(Protocol):
+    """One generation interface over every backend.
+
+    `can_prefill` says whether a continuation may start inside the reasoning
+    (raw-text completion); chat-only endpoints cannot, and the audit reports
+    the interventions that need it as unavailable.
+    """
+
+    name: str
+    can_prefill: bool
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        temperature: float = 0.0,
+        seed: int | None = None,
+    ) -> list[Generation]:
+        """Continue each prompt (batched) until `<eos>` or `max_new_tokens`."""
+        ...
+
+
+def split_output(text: str) -> tuple[str, str | None]:
+    """(reasoning, answer) from a continuation of `PROMPT <think>`.
+
+    The answer is None when the model never wrote `<answer>`.
+
+    >>> split_output("3 5 <answer> 5")
+    ('3 5', '5')
+    >>> split_output("3 5 7")
+    ('3 5 7', None)
+    """
+    if ANSWER not in text.split():
+        return text.strip(), None
+    reasoning, _, answer = text.partition(ANSWER)
+    return reasoning.strip(), answer.strip()

@@ -1,0 +1,149 @@
+"""Typed training configuration, loadable from YAML with `key=value` overrides.
+
+One object, `TrainConfig`, says everything about a training run; every field
+has help text (`overt lab train --help-config` prints it). Validation happens
+in one place, `load_config`, before any work: an invalid config raises
+`ConfigError` naming the field, and nothing is written.
+
+    >>> cfg = load_config(TrainConfig, None, ["regime=cot", "model.layers=3"])
+    >>> cfg.regime, cfg.model.layers
+    ('cot', 3)
+    >>> load_config(TrainConfig, None, ["model.layers=0"])
+    Traceback (most recent call last):
+    ...
+    overt.train.config.ConfigError: model.layers: Input should be greater than or equal to 1 (got 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from overt.models.lab import ModelConfig
+from overt.tasks import Task, TaskParamError, get_task
+
+Regime = Literal["no_cot", "cot", "filler"]
+REGIMES: tuple[str, ...] = ("no_cot", "cot", "filler")
+
+
+class ConfigError(ValueError):
+    """A configuration is invalid; the message names the field."""
+
+
+class TaskSpec(BaseModel):
+    """Which task family, with which knobs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("state", description="Task family: state, khop, prosqa or mult.")
+    params: dict[str, int] = Field(
+        default_factory=dict, description="Task knobs, e.g. {K: 6, m: 10} for state."
+    )
+
+    @model_validator(mode="after")
+    def _valid_task(self) -> TaskSpec:
+        try:
+            get_task(self.name, **self.params)
+        except TaskParamError as err:
+            raise ValueError(str(err)) from err
+        return self
+
+    def build(self) -> Task:
+        return get_task(self.name, **self.params)
+
+    def label(self) -> str:
+        """Short name such as `state(K=6,m=10)`."""
+        task = self.build()
+        return f"{self.name}({','.join(f'{k}={v}' for k, v in task.p.items())})"
+
+
+class TrainConfig(BaseModel):
+    """Supervised training of one lab model under one regime."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: TaskSpec = Field(default_factory=lambda: TaskSpec(), description="Task to train on.")
+    regime: Regime = Field(
+        "cot",
+        description="no_cot: prompt → answer; cot: prompt → steps → answer; "
+        "filler: prompt → as many '...' as the reasoning has words → answer.",
+    )
+    model: ModelConfig = Field(
+        default_factory=lambda: ModelConfig(), description="Transformer shape."
+    )
+    seed: int = Field(0, ge=0, description="Seed for initialisation and training data.")
+    steps: int = Field(3000, ge=1, description="Optimizer steps.")
+    batch_size: int = Field(64, ge=1, le=4096, description="Examples per step.")
+    lr: float = Field(2e-3, gt=0, le=1.0, description="Peak learning rate (one-cycle schedule).")
+    warmup: float = Field(0.1, ge=0, lt=1, description="Fraction of steps spent warming up.")
+    weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay.")
+    grad_clip: float = Field(1.0, gt=0, description="Gradient norm clip.")
+    eval_examples: int = Field(500, ge=1, description="Held-out examples for accuracy.")
+    eval_seed: int = Field(0, ge=0, description="Seed of the held-out set (never trained on).")
+    eval_every: int = Field(0, ge=0, description="Evaluate every N steps (0: only at the end).")
+    log_every: int = Field(50, ge=1, description="Write a metrics line every N steps.")
+    checkpoint_every: int = Field(
+        500, ge=0, description="Save a resumable checkpoint every N steps (0: never)."
+    )
+    threads: int = Field(0, ge=0, description="Torch CPU threads (0: leave torch's default).")
+
+
+C = TypeVar("C", bound=BaseModel)
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{dotted}: {key!r} is not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def format_validation_error(err: ValidationError) -> str:
+    """One line per problem: `field.path: message (got value)`."""
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "config"
+        msg = e["msg"].removeprefix("Value error, ")
+        got = f" (got {e['input']!r})" if e["type"] != "missing" and "input" in e else ""
+        if isinstance(e.get("input"), dict):
+            got = ""
+        lines.append(f"{loc}: {msg}{got}")
+    return "\n".join(lines)
+
+
+def load_config(cls: type[C], path: str | Path | None, overrides: Sequence[str] = ()) -> C:
+    """Read YAML (optional), apply `a.b=value` overrides (values parsed as YAML), validate."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: top level must be a mapping")
+        data = loaded
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} must look like key=value")
+        _set_path(data, key.strip(), yaml.safe_load(raw))
+    try:
+        return cls.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err)) from None
+
+
+def dump_config(cfg: BaseModel, path: Path) -> None:
+    """Write the resolved config (every field, defaults included) as YAML."""
+    path.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))

@@ -1,0 +1,249 @@
+"""Supervised training of a lab model in the `no_cot`, `cot` or `filler` regime.
+
+Run it:
+
+    overt lab train --out runs/cot regime=cot model.layers=2 steps=3000
+
+Read it top to bottom: build the model, then for each step draw a fresh batch
+(a pure function of seed and step, held-out prompts excluded), take one AdamW
+step on the target-only cross-entropy, log, checkpoint; finally save the model
+with `save_pretrained` and score exact-match accuracy on the held-out set.
+
+A run directory holds:
+
+    config.yaml        the resolved TrainConfig
+    metrics.jsonl      {"step", "loss", "lr", "tokens_per_s", "elapsed"} every log_every
+    checkpoint.pt      model + optimizer + schedule + step, for resuming
+    model/             the trained organism (HF format) once training ends
+    result.json        accuracy and timings, written last
+
+Resuming from `checkpoint.pt` gives bit-identical results: the data for step s
+depends only on (seed, s), and nothing else is random.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel
+
+from overt.models.lab import LabModel
+from overt.tasks import Example, Task
+from overt.train.config import TrainConfig, dump_config
+from overt.train.data import encode_batch
+from overt.train.evaluate import evaluate
+
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainResult(BaseModel):
+    """What a finished training run reports (also `result.json`)."""
+
+    accuracy: float
+    unanswered: int
+    eval_n: int
+    first_loss: float
+    final_loss: float
+    steps: int
+    train_seconds: float
+    tokens_per_s: float
+    model_dir: str
+
+
+def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
+    """The evaluation set: a seed stream training never draws from."""
+    return task.examples(cfg.eval_examples, seed=f"eval-{cfg.eval_seed}")
+
+
+def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> list[Example]:
+    """Examples for `step`: a pure function of (seed, step); held-out prompts are redrawn."""
+    batch = [
+        ex
+        for ex in task.examples(cfg.batch_size, seed=f"train-{cfg.seed}-{step}")
+        if ex.prompt not in excluded
+    ]
+    redraw = 0
+    while len(batch) < cfg.batch_size:
+        redraw += 1
+        if redraw > 100 * cfg.batch_size:
+            raise RuntimeError(f"task {task!r} is too small to train on without the held-out set")
+        ex = task.examples(1, seed=f"train-{cfg.seed}-{step}-redraw{redraw}")[0]
+        if ex.prompt not in excluded:
+            batch.append(ex)
+    return batch
+
+
+def one_cycle(step: int, cfg: TrainConfig) -> float:
+    """Learning-rate multiplier: linear warm-up, then cosine decay to zero."""
+    warm = max(1, int(cfg.warmup * cfg.steps))
+    if step < warm:
+        return (step + 1) / warm
+    progress = (step - warm) / max(1, cfg.steps - warm)
+    return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def target_loss(model: LabModel, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over target positions."""
+    logits = model.model(input_ids=inputs).logits  # [B, T, V]
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
+
+
+def _atomic_save(obj: object, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train(
+    cfg: TrainConfig,
+    out: str | Path,
+    *,
+    progress: bool = True,
+    stop_at: int | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> TrainResult | None:
+    """Train, save and evaluate; returns None only when stopped early by `stop_at`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    dump_config(cfg, out / "config.yaml")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    task = cfg.task.build()
+    heldout = heldout_examples(cfg, task)
+    excluded = {ex.prompt for ex in heldout}
+
+    torch.manual_seed(cfg.seed)
+    meta = {"task": cfg.task.model_dump(), "regime": cfg.regime}
+    model = LabModel.create(task.vocab(), cfg.model, meta=meta)
+    params = model.model.parameters()
+    opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.98), weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: one_cycle(s, cfg))
+
+    start, first_loss, seconds_before = 0, math.nan, 0.0
+    ckpt_path, metrics_path = out / CHECKPOINT, out / "metrics.jsonl"
+    if ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, weights_only=False)
+        if ckpt["config"] != cfg.model_dump(mode="json"):
+            raise ValueError(f"{ckpt_path} was written by a different config; use a new --out")
+        model.model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optim"])
+        sched.load_state_dict(ckpt["sched"])
+        start, first_loss, seconds_before = ckpt["step"], ckpt["first_loss"], ckpt["seconds"]
+    lines = metrics_path.read_text().splitlines() if metrics_path.is_file() else []
+    kept = [ln for ln in lines if json.loads(ln)["step"] <= start]
+    metrics_path.write_text("".join(ln + "\n" for ln in kept))
+
+    bar = _progress(progress, cfg.steps, start)
+    model.model.train()
+    t0, tokens, loss_value = time.perf_counter(), 0, math.nan
+    with metrics_path.open("a") as log:
+        for step in range(start, cfg.steps):
+            if stop_at is not None and step >= stop_at:
+                bar.close()
+                return None
+            inputs, targets = encode_batch(
+                model, task, train_batch(cfg, task, step, excluded), cfg.regime
+            )
+            loss = target_loss(model, inputs, targets)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.model.parameters(), cfg.grad_clip)
+            opt.step()
+            sched.step()
+            loss_value = loss.item()
+            first_loss = loss_value if step == 0 else first_loss
+            tokens += inputs.numel()
+            done = step + 1
+            if on_step is not None:
+                on_step(done, loss_value)
+            bar.update(done, loss_value)
+            if done % cfg.log_every == 0 or done == cfg.steps:
+                elapsed = time.perf_counter() - t0
+                row = {
+                    "step": done,
+                    "loss": loss_value,
+                    "lr": sched.get_last_lr()[0],
+                    "tokens_per_s": tokens / elapsed,
+                    "elapsed": seconds_before + elapsed,
+                }
+                if cfg.eval_every and done % cfg.eval_every == 0:
+                    row["eval_accuracy"] = evaluate(model, task, heldout).accuracy
+                    model.model.train()
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+            if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.steps:
+                _atomic_save(
+                    {
+                        "step": done,
+                        "model": model.model.state_dict(),
+                        "optim": opt.state_dict(),
+                        "sched": sched.state_dict(),
+                        "first_loss": first_loss,
+                        "config": cfg.model_dump(mode="json"),
+                        "seconds": seconds_before + time.perf_counter() - t0,
+                    },
+                    ckpt_path,
+                )
+    bar.close()
+    train_seconds = seconds_before + time.perf_counter() - t0
+    model.save(out / "model")
+    acc = evaluate(model, task, heldout)
+    result = TrainResult(
+        accuracy=acc.accuracy,
+        unanswered=acc.unanswered,
+        eval_n=acc.n,
+        first_loss=first_loss,
+        final_loss=loss_value,
+        steps=cfg.steps,
+        train_seconds=round(train_seconds, 2),
+        tokens_per_s=tokens / max(1e-9, time.perf_counter() - t0),
+        model_dir="model",
+    )
+    tmp = out / "result.json.tmp"
+    tmp.write_text(result.model_dump_json(indent=2))
+    os.replace(tmp, out / "result.json")
+    ckpt_path.unlink(missing_ok=True)
+    return result
+
+
+class _progress:
+    """A rich progress bar with the running loss, or nothing when disabled."""
+
+    def __init__(self, enabled: bool, total: int, start: int) -> None:
+        self.bar = None
+        if enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("train"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]:.4f}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                transient=False,
+            )
+            self.task = self.bar.add_task("train", total=total, completed=start, loss=math.nan)
+            self.bar.start()
+
+    def update(self, done: int, loss: float) -> None:
+        if self.bar is not None and (done % 10 == 0):
+            self.bar.update(self.task, completed=done, loss=loss)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
