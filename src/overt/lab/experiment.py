@@ -183,7 +183,8 @@ def run_experiment(
         futures: dict[Future, TrainConfig] = {}
         for cfg in todo:
             cell_dir = out / "cells" / cell_id(cfg)
-            (cell_dir / "error.json").unlink(missing_ok=True)
+            if cell_dir.is_dir():
+                (cell_dir / "error.json").unlink(missing_ok=True)
             futures[pool.submit(_run_cell, cfg.model_dump_json(), str(cell_dir), threads)] = cfg
         pending = set(futures)
         while pending:

@@ -107,6 +107,10 @@ class Task(ABC):
     def num_answers(self) -> int:
         """How many distinct answers are possible (for the chance level)."""
 
+    def prompt_space(self) -> int | None:
+        """How many distinct prompts exist, where that is small enough to matter."""
+        return None
+
     def examples(self, n: int, seed: int | str) -> list[Example]:
         """`n` examples, a pure function of (task parameters, n, seed)."""
         rng = random.Random(f"{self.name}:{sorted(self.p.items())}:{seed}")

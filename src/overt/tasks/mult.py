@@ -46,6 +46,10 @@ class MultTask(Task):
     def num_answers(self) -> int:
         return 10 ** (2 * self.p["n"])
 
+    def prompt_space(self) -> int:
+        n = self.p["n"]
+        return 100 if n == 1 else (9 * 10 ** (n - 1)) ** 2
+
     def _generate(self, rng: random.Random) -> Example:
         n = self.p["n"]
         a, b = (rng.randrange(10 ** (n - 1) if n > 1 else 0, 10**n) for _ in range(2))

@@ -35,6 +35,9 @@ class StateTask(Task):
     def num_answers(self) -> int:
         return self.p["m"]
 
+    def prompt_space(self) -> int:
+        return self.p["m"] * (2 * (self.p["m"] - 1)) ** self.p["K"]
+
     def _generate(self, rng: random.Random) -> Example:
         m, k = self.p["m"], self.p["K"]
         start = rng.randrange(m)

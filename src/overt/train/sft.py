@@ -57,9 +57,29 @@ class TrainResult(BaseModel):
     model_dir: str
 
 
+HELDOUT_FRACTION = 0.25
+
+
 def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
-    """The evaluation set: a seed stream training never draws from."""
-    return task.examples(cfg.eval_examples, seed=f"eval-{cfg.eval_seed}")
+    """The evaluation set: distinct prompts from a seed stream training never draws from.
+
+    Where the task has few possible prompts, at most a quarter of them are held
+    out, so training still sees most of the problem space.
+    """
+    space = task.prompt_space()
+    n = (
+        cfg.eval_examples
+        if space is None
+        else min(cfg.eval_examples, int(space * HELDOUT_FRACTION))
+    )
+    if n < 1:
+        raise ValueError(f"task {task!r} has too few prompts ({space}) to hold any out")
+    chosen: dict[str, Example] = {}
+    for ex in task.examples(20 * n, seed=f"eval-{cfg.eval_seed}"):
+        chosen.setdefault(ex.prompt, ex)
+        if len(chosen) == n:
+            break
+    return list(chosen.values())
 
 
 def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> list[Example]:
@@ -192,7 +212,8 @@ def train(
                     ckpt_path,
                 )
     bar.close()
-    train_seconds = seconds_before + time.perf_counter() - t0
+    loop_seconds = time.perf_counter() - t0
+    train_seconds = seconds_before + loop_seconds
     model.save(out / "model")
     acc = evaluate(model, task, heldout)
     result = TrainResult(
@@ -203,7 +224,7 @@ def train(
         final_loss=loss_value,
         steps=cfg.steps,
         train_seconds=round(train_seconds, 2),
-        tokens_per_s=tokens / max(1e-9, time.perf_counter() - t0),
+        tokens_per_s=tokens / max(1e-9, loop_seconds),
         model_dir="model",
     )
     tmp = out / "result.json.tmp"

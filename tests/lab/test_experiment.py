@@ -1,0 +1,99 @@
+"""Experiment grids: results layout, failed cells reported as failed, re-runs skip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from overt.lab.experiment import PRESETS, ExperimentConfig, cell_id, run_experiment
+from overt.lab.headline import headline
+from overt.train.config import ConfigError, load_config
+
+TINY_TRAIN = {
+    "steps": 4,
+    "batch_size": 8,
+    "eval_examples": 40,
+    "log_every": 2,
+    "model": {"d_model": 16, "heads": 2},
+}
+
+
+def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
+    config = ExperimentConfig.model_validate(
+        {
+            "name": "tiny",
+            "grids": [
+                {
+                    "tasks": [{"name": "state", "params": {"K": 2, "m": 10}}],
+                    "regimes": ["no_cot", "cot"],
+                    "sizes": [{"layers": 1, "d_model": 16}],
+                },
+                {
+                    "tasks": [{"name": "state", "params": {"K": 1, "m": 5}}],
+                    "regimes": ["cot"],
+                    "sizes": [{"layers": 1, "d_model": 16}],
+                },
+            ],
+            "train": TINY_TRAIN,
+            "workers": 2,
+        }
+    )
+    # the third cell's directory is blocked by a file: that cell must fail
+    blocked = tmp_path / "cells" / cell_id(config.cells()[2])
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("not a directory")
+    rows = run_experiment(config, tmp_path, progress=False)
+    saved = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert saved == rows and len(rows) == 3
+    ok = [r for r in rows if r["status"] == "ok"]
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(ok) == 2 and len(failed) == 1
+    assert failed[0]["accuracy"] is None and "FileExistsError" in failed[0]["error"]
+    for r in ok:
+        assert 0.0 <= r["accuracy"] <= 1.0
+        assert (tmp_path / r["model_dir"] / "model.safetensors").is_file()
+        assert {"task", "regime", "layers", "d_model", "seed", "train_seconds"} <= set(r)
+    assert (tmp_path / "accuracy.png").stat().st_size > 1000
+    assert "FAILED" in (tmp_path / "report.html").read_text()
+
+    finished = tmp_path / "cells" / cell_id(config.cells()[0]) / "result.json"
+    stamp = finished.stat().st_mtime_ns
+    rows2 = run_experiment(config, tmp_path, progress=False)
+    assert finished.stat().st_mtime_ns == stamp  # skipped
+    assert [r["accuracy"] for r in rows2 if r["status"] == "ok"] == [r["accuracy"] for r in ok]
+    assert sum(r["status"] == "failed" for r in rows2) == 1  # retried, failed again
+
+
+def test_quickstart_preset_is_valid():
+    config = load_config(ExperimentConfig, PRESETS / "quickstart.yaml")
+    cells = config.cells()
+    assert len({cell_id(c) for c in cells}) == len(cells)
+    assert any(c.regime == "cot" and c.task.params.get("K") == 6 for c in cells)
+
+
+def test_repeated_cells_are_rejected():
+    grid = {"tasks": [{"name": "state"}], "regimes": ["cot"], "sizes": [{"layers": 1}]}
+    with pytest.raises(ValueError, match="repeat cells"):
+        ExperimentConfig.model_validate({"grids": [grid, grid]})
+
+
+def test_bad_grid_names_the_field(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text(
+        "grids:\n  - tasks: [{name: state}]\n    regimes: [cot]\n    sizes: [{layers: 0}]\n"
+    )
+    with pytest.raises(ConfigError, match=r"grids\.0\.sizes\.0\.layers"):
+        load_config(ExperimentConfig, path)
+
+
+def test_headline_marks_where_text_reasoning_is_needed():
+    base = {"task": "state(K=6,m=10)", "layers": 2, "chance": 0.1, "status": "ok"}
+    rows = [
+        {**base, "regime": "cot", "accuracy": 1.0},
+        {**base, "regime": "no_cot", "accuracy": 0.1},
+        {**base, "regime": "filler", "accuracy": None, "status": "failed"},
+    ]
+    (line,) = headline(rows)
+    assert "cot 1.000" in line and "no_cot 0.100" in line and "filler FAILED" in line
+    assert "reasoning in text needed" in line
