@@ -60,26 +60,28 @@ class TrainResult(BaseModel):
 HELDOUT_FRACTION = 0.25
 
 
-def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
-    """The evaluation set: distinct prompts from a seed stream training never draws from.
+def heldout(task: Task, n: int, seed: int = 0) -> list[Example]:
+    """A held-out set: distinct prompts from a seed stream training never draws from.
 
     Where the task has few possible prompts, at most a quarter of them are held
-    out, so training still sees most of the problem space.
+    out, so training still sees most of the problem space. The audit scores
+    models on the same stream.
     """
     space = task.prompt_space()
-    n = (
-        cfg.eval_examples
-        if space is None
-        else min(cfg.eval_examples, int(space * HELDOUT_FRACTION))
-    )
+    n = n if space is None else min(n, int(space * HELDOUT_FRACTION))
     if n < 1:
         raise ValueError(f"task {task!r} has too few prompts ({space}) to hold any out")
     chosen: dict[str, Example] = {}
-    for ex in task.examples(20 * n, seed=f"eval-{cfg.eval_seed}"):
+    for ex in task.examples(20 * n, seed=f"eval-{seed}"):
         chosen.setdefault(ex.prompt, ex)
         if len(chosen) == n:
             break
     return list(chosen.values())
+
+
+def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
+    """The run's evaluation set (see `heldout`)."""
+    return heldout(task, cfg.eval_examples, cfg.eval_seed)
 
 
 def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> list[Example]:
