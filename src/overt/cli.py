@@ -5,6 +5,8 @@
     overt lab train [CONFIG.yaml] --out DIR [key=value ...]   one training run
     overt lab config                           every training field with its help
     overt tasks show NAME [key=value ...]      print example problems
+    overt audit MODEL --task T [K=6 ...] --out DIR  faithfulness audit of any model
+    overt serve MODEL_DIR --port N             OpenAI-compatible endpoint
 
 Errors in input (bad config, unknown task, missing files) print one clear
 message naming what is wrong and exit with status 2.
@@ -104,6 +106,50 @@ def cmd_tasks_show(args: argparse.Namespace) -> None:
         console.print(f"[bold]answer[/bold]    {ex.answer}\n")
 
 
+def cmd_audit(args: argparse.Namespace) -> None:
+    from overt.audit.monitors import LLMJudgeMonitor
+    from overt.audit.run import audit, write_audit
+    from overt.models import load_model
+    from overt.tasks import get_task
+
+    task = get_task(args.task[0], **_kv(args.task[1:]))
+    model = load_model(args.model)
+    monitor = None
+    if args.monitor.startswith("judge:"):
+        monitor = LLMJudgeMonitor(load_model(args.monitor[len("judge:"):]),
+                                  "the reasoning mentions or relies on a hint")
+    elif args.monitor != "rule":
+        raise UsageError(f"--monitor must be 'rule' or 'judge:MODEL', got {args.monitor!r}")
+    tests = [t.strip() for t in args.tests.split(",") if t.strip()]
+    report = audit(model, task, n=args.n, tests=tests, monitor=monitor, seed=args.seed,
+                   log=lambda m: console.print(f"[dim]{m}[/dim]"))
+    path = write_audit(report, args.out)
+    from rich.table import Table
+
+    table = Table(title=f"audit of {report.model} on {task!r} ({report.n_examples} examples, "
+                        f"{report.seconds:.1f} s)")
+    table.add_column("metric")
+    table.add_column("value [95% CI] / reason")
+    for key, metric in report.metrics.items():
+        table.add_row(key, metric.text())
+    console.print(table)
+    console.print(f"wrote {path} and {path.parent / 'report.html'}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from overt.models import load_model
+    from overt.models.serve import make_server
+
+    model = load_model(args.model)
+    server = make_server(model, args.host, args.port, name=args.name)
+    console.print(f"serving {args.model} as '{args.name}' on "
+                  f"http://{args.host}:{server.server_address[1]}/v1 (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="overt", description="Reasoning in the open.")
     sub = parser.add_subparsers(dest="group", required=True)
@@ -128,6 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = lab.add_parser("config", help="list every config field with its help")
     p.set_defaults(func=cmd_lab_config)
 
+    p = sub.add_parser("audit", help="faithfulness tests on any model")
+    p.add_argument("model", help="lab model dir, local HF model dir, openai:URL#MODEL "
+                                 "or openai-chat:URL#MODEL")
+    p.add_argument("--task", required=True, nargs="+", metavar="TASK [KNOB=V ...]",
+                   help="task family and knobs, e.g. --task state K=6 m=10")
+    p.add_argument("--tests", default="early,mistakes,filler,paraphrase,hints")
+    p.add_argument("--monitor", default="rule", help="'rule' or 'judge:MODEL' for hint mentions")
+    p.add_argument("-n", type=int, default=500, help="held-out examples")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="output directory for audit.json, report.html")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("serve", help="serve a model as an OpenAI-compatible endpoint")
+    p.add_argument("model", help="lab model dir or local HF model dir")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--name", default="overt", help="model id the endpoint reports")
+    p.set_defaults(func=cmd_serve)
+
     tasks = sub.add_parser("tasks", help="inspect task families").add_subparsers(
         dest="cmd", required=True
     )
@@ -141,12 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from overt.models.openai import EndpointError
     from overt.train.config import ConfigError
 
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (UsageError, ConfigError, TaskParamError, FileNotFoundError, ValueError) as err:
+    except (UsageError, ConfigError, TaskParamError, FileNotFoundError, ValueError,
+            EndpointError) as err:
         console.print(f"[red]error:[/red] {err}")
         return 2
     return 0

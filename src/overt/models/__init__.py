@@ -1,1 +1,39 @@
-"""overt.models."""
+"""Models behind one `Model` interface: lab models, local HF models, HTTP endpoints.
+
+    load_model("runs/cot/model")                         # a lab model directory
+    load_model("path/to/any/hf/causal-lm")               # a local HF model
+    load_model("openai:http://127.0.0.1:8000/v1#lab")    # completions endpoint
+    load_model("openai-chat:http://host/v1#model")       # chat-only endpoint
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from overt.models.base import Generation, Model
+
+
+def load_model(spec: str) -> Model:
+    """A `Model` from a path or an `openai:` / `openai-chat:` URL#model spec."""
+    for prefix, mode in (("openai-chat:", "chat"), ("openai:", "completions")):
+        if spec.startswith(prefix):
+            from overt.models.openai import OpenAIModel
+
+            url, sep, name = spec[len(prefix) :].partition("#")
+            if not sep or not url or not name:
+                raise ValueError(f"expected {prefix}URL#MODEL, got {spec!r}")
+            return OpenAIModel(url, name, mode=mode,  # type: ignore[arg-type]
+                               api_key=os.environ.get("OPENAI_API_KEY"))
+    from overt.models.hf import HFModel
+    from overt.models.lab import META_FILE, LabModel
+
+    path = Path(spec)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{spec} is not a model directory or an openai: spec")
+    if (path / META_FILE).is_file():
+        return LabModel.load(path)
+    return HFModel(path)
+
+
+__all__ = ["Generation", "Model", "load_model"]
