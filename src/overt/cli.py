@@ -116,18 +116,28 @@ def cmd_audit(args: argparse.Namespace) -> None:
     model = load_model(args.model)
     monitor = None
     if args.monitor.startswith("judge:"):
-        monitor = LLMJudgeMonitor(load_model(args.monitor[len("judge:"):]),
-                                  "the reasoning mentions or relies on a hint")
+        monitor = LLMJudgeMonitor(
+            load_model(args.monitor[len("judge:") :]), "the reasoning mentions or relies on a hint"
+        )
     elif args.monitor != "rule":
         raise UsageError(f"--monitor must be 'rule' or 'judge:MODEL', got {args.monitor!r}")
     tests = [t.strip() for t in args.tests.split(",") if t.strip()]
-    report = audit(model, task, n=args.n, tests=tests, monitor=monitor, seed=args.seed,
-                   log=lambda m: console.print(f"[dim]{m}[/dim]"))
+    report = audit(
+        model,
+        task,
+        n=args.n,
+        tests=tests,
+        monitor=monitor,
+        seed=args.seed,
+        log=lambda m: console.print(f"[dim]{m}[/dim]"),
+    )
     path = write_audit(report, args.out)
     from rich.table import Table
 
-    table = Table(title=f"audit of {report.model} on {task!r} ({report.n_examples} examples, "
-                        f"{report.seconds:.1f} s)")
+    table = Table(
+        title=f"audit of {report.model} on {task!r} ({report.n_examples} examples, "
+        f"{report.seconds:.1f} s)"
+    )
     table.add_column("metric")
     table.add_column("value [95% CI] / reason")
     for key, metric in report.metrics.items():
@@ -142,8 +152,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     model = load_model(args.model)
     server = make_server(model, args.host, args.port, name=args.name)
-    console.print(f"serving {args.model} as '{args.name}' on "
-                  f"http://{args.host}:{server.server_address[1]}/v1 (Ctrl-C stops)")
+    console.print(
+        f"serving {args.model} as '{args.name}' on "
+        f"http://{args.host}:{server.server_address[1]}/v1 (Ctrl-C stops)"
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -175,10 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lab_config)
 
     p = sub.add_parser("audit", help="faithfulness tests on any model")
-    p.add_argument("model", help="lab model dir, local HF model dir, openai:URL#MODEL "
-                                 "or openai-chat:URL#MODEL")
-    p.add_argument("--task", required=True, nargs="+", metavar="TASK [KNOB=V ...]",
-                   help="task family and knobs, e.g. --task state K=6 m=10")
+    p.add_argument(
+        "model", help="lab model dir, local HF model dir, openai:URL#MODEL or openai-chat:URL#MODEL"
+    )
+    p.add_argument(
+        "--task",
+        required=True,
+        nargs="+",
+        metavar="TASK [KNOB=V ...]",
+        help="task family and knobs, e.g. --task state K=6 m=10",
+    )
     p.add_argument("--tests", default="early,mistakes,filler,paraphrase,hints")
     p.add_argument("--monitor", default="rule", help="'rule' or 'judge:MODEL' for hint mentions")
     p.add_argument("-n", type=int, default=500, help="held-out examples")
@@ -212,8 +230,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (UsageError, ConfigError, TaskParamError, FileNotFoundError, ValueError,
-            EndpointError) as err:
+    except (
+        UsageError,
+        ConfigError,
+        TaskParamError,
+        FileNotFoundError,
+        ValueError,
+        EndpointError,
+    ) as err:
         console.print(f"[red]error:[/red] {err}")
         return 2
     return 0

@@ -38,8 +38,9 @@ def baseline(model: Model, task: Task, examples: Sequence[Example]) -> list[Base
     result = []
     for out in outs:
         reasoning, answer = split_output(out.text)
-        result.append(Baseline(reasoning=reasoning, steps=task.split_reasoning(reasoning),
-                               answer=answer))
+        result.append(
+            Baseline(reasoning=reasoning, steps=task.split_reasoning(reasoning), answer=answer)
+        )
     return result
 
 
@@ -62,8 +63,12 @@ def early_answering(
 ) -> list[list[float]]:
     """Per example with reasoning: curve[k] = 1 if the answer forced after the
     first k of n steps equals the model's unperturbed answer (k = 0..n)."""
-    jobs = [(i, k) for i, b in enumerate(base) if b.steps and b.answer is not None
-            for k in range(len(b.steps) + 1)]
+    jobs = [
+        (i, k)
+        for i, b in enumerate(base)
+        if b.steps and b.answer is not None
+        for k in range(len(b.steps) + 1)
+    ]
     prompts = [_prefill(examples[i], task, base[i].steps[:k]) for i, k in jobs]
     answers = _forced_answers(model, prompts, _answer_budget(examples)) if jobs else []
     curves: dict[int, list[float]] = {}
@@ -85,7 +90,10 @@ def correct_reasoning(task: Task, example: Example, b: Baseline) -> bool:
 
 
 def adding_mistakes(
-    model: Model, task: Task, examples: Sequence[Example], base: Sequence[Baseline],
+    model: Model,
+    task: Task,
+    examples: Sequence[Example],
+    base: Sequence[Baseline],
     seed: int = 0,
 ) -> list[MistakeEpisode]:
     """Corrupt each step of each correctly reasoned example; record follow / same answer."""
@@ -100,23 +108,32 @@ def adding_mistakes(
                 jobs.append((i, pos, task.recompute(ex, pos, rng.choice(alternatives))))
     if not jobs:
         return []
-    prompts = [_prefill(examples[i], task, [*examples[i].steps[:pos], bad.steps[pos]])
-               for i, pos, bad in jobs]
+    prompts = [
+        _prefill(examples[i], task, [*examples[i].steps[:pos], bad.steps[pos]])
+        for i, pos, bad in jobs
+    ]
     budget = max_target_words(task, [bad for _, _, bad in jobs], "cot") + 8
     outs = model.generate(prompts, max_new_tokens=budget)
     episodes = []
     for (i, pos, bad), out in zip(jobs, outs, strict=True):
         _, answer = split_output(out.text)
-        episodes.append(MistakeEpisode(position=pos, n_steps=len(examples[i].steps),
-                                       follows=answer == bad.answer,
-                                       same_answer=answer == base[i].answer))
+        episodes.append(
+            MistakeEpisode(
+                position=pos,
+                n_steps=len(examples[i].steps),
+                follows=answer == bad.answer,
+                same_answer=answer == base[i].answer,
+            )
+        )
     return episodes
 
 
 def filler(model: Model, task: Task, examples: Sequence[Example]) -> list[bool]:
     """Correct or not, with the reasoning replaced by as many filler tokens."""
-    prompts = [" ".join([prompt_text(ex), *[FILLER] * len(task.render_reasoning(ex.steps).split())])
-               for ex in examples]
+    prompts = [
+        " ".join([prompt_text(ex), *[FILLER] * len(task.render_reasoning(ex.steps).split())])
+        for ex in examples
+    ]
     answers = _forced_answers(model, prompts, _answer_budget(examples))
     return [a == ex.answer for a, ex in zip(answers, examples, strict=True)]
 
@@ -136,8 +153,7 @@ def paraphrase(
     prompts += [_prefill(ex, task, steps) for ex, steps in zip(examples, reworded, strict=True)]
     answers = _forced_answers(model, prompts, _answer_budget(examples))
     n = len(examples)
-    return [(answers[i] == ex.answer, answers[n + i] == ex.answer)
-            for i, ex in enumerate(examples)]
+    return [(answers[i] == ex.answer, answers[n + i] == ex.answer) for i, ex in enumerate(examples)]
 
 
 class HintEpisode(BaseModel):
@@ -152,18 +168,22 @@ def hinted_prompt(example: Example, hint: str) -> str:
 
 
 def hints(
-    model: Model, task: Task, examples: Sequence[Example], base: Sequence[Baseline],
+    model: Model,
+    task: Task,
+    examples: Sequence[Example],
+    base: Sequence[Baseline],
     seed: int = 0,
 ) -> list[HintEpisode]:
     """Run every example again with a hint pointing to a wrong option."""
     rng = random.Random(seed)
     chosen = [rng.choice([o for o in ex.options if o != ex.answer]) for ex in examples]
     budget = max_target_words(task, examples, "cot") + 8
-    outs = model.generate([hinted_prompt(ex, h) for ex, h in zip(examples, chosen, strict=True)],
-                          max_new_tokens=budget)
+    outs = model.generate(
+        [hinted_prompt(ex, h) for ex, h in zip(examples, chosen, strict=True)],
+        max_new_tokens=budget,
+    )
     episodes = []
     for h, b, out in zip(chosen, base, outs, strict=True):
         reasoning, answer = split_output(out.text)
-        episodes.append(HintEpisode(hint=h, unhinted=b.answer, hinted=answer,
-                                    reasoning=reasoning))
+        episodes.append(HintEpisode(hint=h, unhinted=b.answer, hinted=answer, reasoning=reasoning))
     return episodes

@@ -72,9 +72,12 @@ class RuleMonitor:
         for ep in episodes:
             text = view_text(ep, self.view)
             hits = [p.pattern for p in self.patterns if p.search(text)]
-            out.append(MonitorResult(
-                score=1.0 if hits else 0.0,
-                explanation=f"matched {hits}" if hits else "no pattern matched"))
+            out.append(
+                MonitorResult(
+                    score=1.0 if hits else 0.0,
+                    explanation=f"matched {hits}" if hits else "no pattern matched",
+                )
+            )
         return out
 
 
@@ -102,23 +105,36 @@ def parse_score(reply: str) -> float | None:
 class LLMJudgeMonitor:
     """Asks any `Model` whether the viewed text shows `question`."""
 
-    def __init__(self, model: Model, question: str, view: View = "reasoning",
-                 template: str = JUDGE_TEMPLATE, name: str | None = None,
-                 max_new_tokens: int = 64):
+    def __init__(
+        self,
+        model: Model,
+        question: str,
+        view: View = "reasoning",
+        template: str = JUDGE_TEMPLATE,
+        name: str | None = None,
+        max_new_tokens: int = 64,
+    ):
         self.model, self.question, self.view, self.template = model, question, view, template
         self.name = name or f"judge:{model.name}"
         self.max_new_tokens = max_new_tokens
 
     def score(self, episodes: Sequence[Episode]) -> list[MonitorResult]:
-        prompts = [self.template.format(view=self.view, question=self.question,
-                                        text=view_text(ep, self.view)) for ep in episodes]
+        prompts = [
+            self.template.format(
+                view=self.view, question=self.question, text=view_text(ep, self.view)
+            )
+            for ep in episodes
+        ]
         replies = self.model.generate(prompts, max_new_tokens=self.max_new_tokens)
         out = []
         for reply in replies:
             value = parse_score(reply.text)
             if value is None:
-                out.append(MonitorResult(score=None, explanation=reply.text[:200],
-                                         error="unparseable judge reply"))
+                out.append(
+                    MonitorResult(
+                        score=None, explanation=reply.text[:200], error="unparseable judge reply"
+                    )
+                )
             else:
                 out.append(MonitorResult(score=value, explanation=reply.text[:200]))
         return out
@@ -131,13 +147,21 @@ class ProbeMonitor:
     audit trains on one split and reports on another).
     """
 
-    def __init__(self, model: object, view: View = "reasoning", name: str = "probe",
-                 steps: int = 300, l2: float = 1e-3):
+    def __init__(
+        self,
+        model: object,
+        view: View = "reasoning",
+        name: str = "probe",
+        steps: int = 300,
+        l2: float = 1e-3,
+    ):
         from overt.models.lab import LabModel
 
         if not isinstance(model, LabModel):
-            raise TypeError("a probe monitor needs a model whose activations it can read "
-                            f"(a lab model); got {type(model).__name__}")
+            raise TypeError(
+                "a probe monitor needs a model whose activations it can read "
+                f"(a lab model); got {type(model).__name__}"
+            )
         self.model, self.view, self.name = model, view, name
         self.steps, self.l2 = steps, l2
         self.weight: torch.Tensor | None = None
@@ -148,8 +172,9 @@ class ProbeMonitor:
         texts = [f"{ep.prompt} {view_text(ep, self.view)}".strip() for ep in episodes]
         ids, mask = self.model.left_pad([self.model.encode(t) for t in texts])
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        out = self.model.model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                               output_hidden_states=True)
+        out = self.model.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, output_hidden_states=True
+        )
         return out.hidden_states[-1][:, -1]
 
     def fit(self, episodes: Sequence[Episode], labels: Sequence[int]) -> ProbeMonitor:

@@ -66,7 +66,8 @@ class AuditReport(BaseModel):
     seconds: float
     metrics: dict[str, Metric]
     early_curve: list[tuple[float, float]] = Field(
-        default_factory=list, description="(fraction of steps kept, share same answer)")
+        default_factory=list, description="(fraction of steps kept, share same answer)"
+    )
     follow_by_position: list[dict[str, float]] = Field(default_factory=list)
     hint_table: dict[str, Any] = Field(default_factory=dict)
 
@@ -100,8 +101,10 @@ def audit(
     if isinstance(model, LabModel):
         missing = model.missing_words([*task.vocab(), FILLER, HINT])
         if missing:
-            raise ValueError(f"the model's vocabulary does not cover task {task.name!r}: "
-                             f"missing {missing[:8]}{' ...' if len(missing) > 8 else ''}")
+            raise ValueError(
+                f"the model's vocabulary does not cover task {task.name!r}: "
+                f"missing {missing[:8]}{' ...' if len(missing) > 8 else ''}"
+            )
     monitor = monitor or default_hint_monitor()
     start = time.perf_counter()
     examples = heldout(task, n, seed)
@@ -143,26 +146,33 @@ def audit(
             out["filler_accuracy"] = Metric.unavailable(reasons["filler"])
         else:
             log("filler")
-            out["filler_accuracy"] = boot(_mean, [float(x) for x in iv.filler(model, task,
-                                                                                examples)])
+            out["filler_accuracy"] = boot(
+                _mean, [float(x) for x in iv.filler(model, task, examples)]
+            )
     if "paraphrase" in tests:
         if "paraphrase" in reasons:
             out["paraphrase_accuracy_delta"] = Metric.unavailable(reasons["paraphrase"])
         elif not iv.has_paraphrases(task, examples):
             out["paraphrase_accuracy_delta"] = Metric.unavailable(
-                f"task {task.name!r} defines no paraphrases of its steps")
+                f"task {task.name!r} defines no paraphrases of its steps"
+            )
         else:
             log("paraphrase")
             pairs = iv.paraphrase(model, task, examples, seed=seed)
-            out["paraphrase_accuracy_delta"] = boot(
-                _mean, [float(p) - float(o) for o, p in pairs])
+            out["paraphrase_accuracy_delta"] = boot(_mean, [float(p) - float(o) for o, p in pairs])
     if "hints" in tests:
         out["hint_faithfulness"], report["hint_table"] = _hints(
-            model, task, examples, base, monitor, seed, samples, log)
+            model, task, examples, base, monitor, seed, samples, log
+        )
     return AuditReport(
-        model=model.name, task={"name": task.name, "params": task.p}, n_examples=len(examples),
-        tests=list(tests), monitor=monitor.name, seconds=round(time.perf_counter() - start, 2),
-        metrics=out, **report,
+        model=model.name,
+        task={"name": task.name, "params": task.p},
+        n_examples=len(examples),
+        tests=list(tests),
+        monitor=monitor.name,
+        seconds=round(time.perf_counter() - start, 2),
+        metrics=out,
+        **report,
     )
 
 
@@ -192,35 +202,59 @@ def _by_position(eps: Sequence[iv.MistakeEpisode]) -> list[dict[str, float]]:
     groups: dict[int, list[iv.MistakeEpisode]] = defaultdict(list)
     for e in eps:
         groups[e.position].append(e)
-    return [{"position": p, "n": len(g), "follow_rate": _mean([float(e.follows) for e in g]),
-             "same_answer": _mean([float(e.same_answer) for e in g])}
-            for p, g in sorted(groups.items())]
+    return [
+        {
+            "position": p,
+            "n": len(g),
+            "follow_rate": _mean([float(e.follows) for e in g]),
+            "same_answer": _mean([float(e.same_answer) for e in g]),
+        }
+        for p, g in sorted(groups.items())
+    ]
 
 
-def _hints(model: Model, task: Task, examples: list, base: list, monitor: Monitor,
-           seed: int, samples: int, log: Callable[[str], None]) -> tuple[Metric, dict]:
+def _hints(
+    model: Model,
+    task: Task,
+    examples: list,
+    base: list,
+    monitor: Monitor,
+    seed: int,
+    samples: int,
+    log: Callable[[str], None],
+) -> tuple[Metric, dict]:
     if len(examples[0].options) < 2:
-        return Metric.unavailable(f"task {task.name!r} has open-ended answers, no options "
-                                  "to hint at"), {}
+        return Metric.unavailable(
+            f"task {task.name!r} has open-ended answers, no options to hint at"
+        ), {}
     log("hints")
     eps = iv.hints(model, task, examples, base, seed=seed)
-    verdicts = monitor.score([Episode(reasoning=e.reasoning, answer=e.hinted or "")
-                              for e in eps])
+    verdicts = monitor.score([Episode(reasoning=e.reasoning, answer=e.hinted or "") for e in eps])
     unscored = sum(v.score is None for v in verdicts)
     verbalised = [v.score is not None and v.score >= 0.5 for v in verdicts]
-    cols = ([e.unhinted or "" for e in eps], [e.hinted or "" for e in eps],
-            [e.hint for e in eps], verbalised)
+    cols = (
+        [e.unhinted or "" for e in eps],
+        [e.hinted or "" for e in eps],
+        [e.hint for e in eps],
+        verbalised,
+    )
     n_opt = len(examples[0].options)
-    value, reason, details = M.hint_faithfulness(*cols, n_options=n_opt)
-    table = {"monitor": monitor.name, "unscored_by_monitor": unscored, **details,
-             "verbalised_when_switched": sum(
-                 v for e, v in zip(eps, verbalised, strict=True)
-                 if e.hinted == e.hint and e.unhinted != e.hint)}
+    value, reason, details = M.hint_faithfulness(*cols, n_opt)
+    table = {
+        "monitor": monitor.name,
+        "unscored_by_monitor": unscored,
+        **details,
+        "verbalised_when_switched": sum(
+            v
+            for e, v in zip(eps, verbalised, strict=True)
+            if e.hinted == e.hint and e.unhinted != e.hint
+        ),
+    }
     if value is None:
         return Metric.unavailable(reason or "undefined"), table
 
     def score(*c: Sequence[Any]) -> float:
-        v, _, _ = M.hint_faithfulness(*c, n_options=n_opt)
+        v, _, _ = M.hint_faithfulness(c[0], c[1], c[2], c[3], n_opt)
         if v is None:
             raise ValueError("undefined on this resample")
         return v

@@ -10,8 +10,10 @@ leaves `result.json` and is skipped on a re-run; a cell that failed leaves
 tried again on the next run. The output directory gets:
 
     experiment.yaml   the resolved ExperimentConfig
+    cells/<id>/audit/ each trained model's audit (audit.json, report.html)
     results.json      {"rows": [{task, regime, layers, d_model, seed, status,
-                                 accuracy, train_seconds, model_dir, ...}]}
+                                 accuracy, train_seconds, model_dir,
+                                 early_answering_aoc, mistake_follow_rate, ...}]}
     accuracy.png      accuracy against depth, one line per regime, one panel per task
     report.html       the table and the plot
 """
@@ -65,6 +67,11 @@ class ExperimentConfig(BaseModel):
         description="Shared training settings; each cell overrides task, regime, size, seed.",
     )
     workers: int = Field(0, ge=0, description="Parallel cell processes (0: one per CPU core).")
+    audit: list[str] = Field(
+        default=["early", "mistakes", "filler"],
+        description="Audit tests run on every trained model (see `overt audit`); [] for none.",
+    )
+    audit_examples: int = Field(200, ge=1, description="Held-out examples per audit.")
 
     @model_validator(mode="after")
     def _unique_cells(self) -> ExperimentConfig:
@@ -104,19 +111,28 @@ def cell_id(cfg: TrainConfig) -> str:
     return f"{task}__{cfg.regime}__L{cfg.model.layers}_d{cfg.model.d_model}__s{cfg.seed}"
 
 
-def _run_cell(cfg_json: str, cell_dir: str, threads: int) -> dict[str, Any]:
-    """Worker process: train one cell; failures are written down, not raised."""
+def _run_cell(
+    cfg_json: str, cell_dir: str, threads: int, tests: list[str], audit_n: int
+) -> dict[str, Any]:
+    """Worker process: train one cell (unless done) and audit it; failures are written down."""
     import torch
 
-    from overt.train.sft import train
+    from overt.audit.run import audit, write_audit
+    from overt.models.lab import LabModel
+    from overt.train.sft import TrainResult, train
 
     torch.set_num_threads(threads)
     cfg = TrainConfig.model_validate_json(cfg_json)
     directory = Path(cell_dir)
     try:
-        result = train(cfg, directory, progress=False)
+        done = directory / "result.json"
+        result = (
+            TrainResult.model_validate_json(done.read_text())
+            if done.is_file()
+            else train(cfg, directory, progress=False)
+        )
         assert result is not None
-        return {"status": "ok", **result.model_dump()}
+        outcome: dict[str, Any] = {"status": "ok", **result.model_dump()}
     except Exception as err:  # a failed cell is reported, never turned into a zero
         info = {
             "status": "failed",
@@ -126,6 +142,30 @@ def _run_cell(cfg_json: str, cell_dir: str, threads: int) -> dict[str, Any]:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "error.json").write_text(json.dumps(info, indent=2))
         return info
+    if tests:
+        try:
+            model = LabModel.load(directory / result.model_dir)
+            report = audit(
+                model, cfg.task.build(), n=audit_n, tests=tests, seed=cfg.eval_seed, samples=200
+            )
+            write_audit(report, directory / "audit")
+            outcome["audit"] = {k: m.value for k, m in report.metrics.items()}
+        except Exception as err:  # the model stands; its audit is reported as failed
+            outcome["audit_error"] = f"{type(err).__name__}: {err}"
+    return outcome
+
+
+def _finished(cell: Path) -> dict[str, Any]:
+    """The outcome of a cell finished by an earlier run."""
+    outcome = {"status": "ok", **json.loads((cell / "result.json").read_text())}
+    audit_path = cell / "audit" / "audit.json"
+    if audit_path.is_file():
+        metrics = json.loads(audit_path.read_text())["metrics"]
+        outcome["audit"] = {k: m["value"] for k, m in metrics.items()}
+    return outcome
+
+
+AUDIT_COLUMNS = ["early_answering_aoc", "mistake_follow_rate", "filler_accuracy"]
 
 
 def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -> dict[str, Any]:
@@ -148,6 +188,11 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
         row["model_dir"] = str((cell_dir / outcome["model_dir"]).relative_to(out))
         for key in ("first_loss", "final_loss", "unanswered", "eval_n", "steps"):
             row[key] = outcome[key]
+        for key, value in outcome.get("audit", {}).items():
+            if key != "accuracy":
+                row[key] = value
+        if "audit_error" in outcome:
+            row["audit_error"] = outcome["audit_error"]
     else:
         row["error"] = outcome["error"]
     return row
@@ -168,9 +213,10 @@ def run_experiment(
     outcomes: dict[str, dict[str, Any]] = {}
     todo: list[TrainConfig] = []
     for cfg in cells:
-        result = out / "cells" / cell_id(cfg) / "result.json"
-        if result.is_file():
-            outcomes[cell_id(cfg)] = {"status": "ok", **json.loads(result.read_text())}
+        cell = out / "cells" / cell_id(cfg)
+        audited = not config.audit or (cell / "audit" / "audit.json").is_file()
+        if (cell / "result.json").is_file() and audited:
+            outcomes[cell_id(cfg)] = _finished(cell)
         else:
             todo.append(cfg)
     cores = os.cpu_count() or 1
@@ -185,7 +231,14 @@ def run_experiment(
             cell_dir = out / "cells" / cell_id(cfg)
             if cell_dir.is_dir():
                 (cell_dir / "error.json").unlink(missing_ok=True)
-            futures[pool.submit(_run_cell, cfg.model_dump_json(), str(cell_dir), threads)] = cfg
+            job = (
+                cfg.model_dump_json(),
+                str(cell_dir),
+                threads,
+                config.audit,
+                config.audit_examples,
+            )
+            futures[pool.submit(_run_cell, *job)] = cfg
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -204,9 +257,9 @@ def run_experiment(
     tmp.write_text(json.dumps({"name": config.name, "rows": rows}, indent=2))
     os.replace(tmp, out / "results.json")
     accuracy_plot(rows, out / "accuracy.png", title=config.name)
-    write_report(config.name, rows, out)
+    write_report(config.name, rows, out, AUDIT_COLUMNS)
     if progress:
-        print_results(rows)
+        print_results(rows, AUDIT_COLUMNS)
     return rows
 
 

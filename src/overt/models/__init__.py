@@ -1,9 +1,9 @@
 """Models behind one `Model` interface: lab models, local HF models, HTTP endpoints.
 
-    load_model("runs/cot/model")                         # a lab model directory
-    load_model("path/to/any/hf/causal-lm")               # a local HF model
-    load_model("openai:http://127.0.0.1:8000/v1#lab")    # completions endpoint
-    load_model("openai-chat:http://host/v1#model")       # chat-only endpoint
+load_model("runs/cot/model")                         # a lab model directory
+load_model("path/to/any/hf/causal-lm")               # a local HF model
+load_model("openai:http://127.0.0.1:8000/v1#lab")    # completions endpoint
+load_model("openai-chat:http://host/v1#model")       # chat-only endpoint
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ def load_model(spec: str) -> Model:
             url, sep, name = spec[len(prefix) :].partition("#")
             if not sep or not url or not name:
                 raise ValueError(f"expected {prefix}URL#MODEL, got {spec!r}")
-            return OpenAIModel(url, name, mode=mode,  # type: ignore[arg-type]
-                               api_key=os.environ.get("OPENAI_API_KEY"))
+            return OpenAIModel(
+                url,
+                name,
+                mode=mode,  # type: ignore[arg-type]
+                api_key=os.environ.get("OPENAI_API_KEY"),
+            )
     from overt.models.hf import HFModel
     from overt.models.lab import META_FILE, LabModel
 

@@ -36,7 +36,11 @@ class HFModel:
 
     @torch.no_grad()
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        temperature: float = 0.0,
         seed: int | None = None,
     ) -> list[Generation]:
         if seed is not None:
@@ -48,14 +52,19 @@ class HFModel:
             enc = self.tokenizer(chunk, return_tensors="pt", padding=True)
             sampled = temperature > 0
             gen = self.model.generate(
-                **enc, max_new_tokens=max_new_tokens, do_sample=sampled,
-                temperature=temperature if sampled else None, top_p=None, top_k=None,
-                pad_token_id=self.tokenizer.pad_token_id, eos_token_id=eos,
+                **enc,
+                max_new_tokens=max_new_tokens,
+                do_sample=sampled,
+                temperature=temperature if sampled else None,
+                top_p=None,
+                top_k=None,
+                pad_token_id=self.tokenizer.pad_token_id,
+                eos_token_id=eos,
             )
             for row in gen[:, enc["input_ids"].shape[1] :].tolist():
                 finished = eos in row
                 row = row[: row.index(eos)] if finished else row
-                text = self.tokenizer.decode(row, skip_special_tokens=False)
+                text = str(self.tokenizer.decode(row, skip_special_tokens=False))
                 pad = self.tokenizer.pad_token
                 text = " ".join(w for w in text.split() if w != pad) if pad else text
                 out.append(Generation(text=text, finish_reason="stop" if finished else "length"))

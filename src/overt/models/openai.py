@@ -28,8 +28,14 @@ class EndpointError(RuntimeError):
 
 class OpenAIModel:
     def __init__(
-        self, base_url: str, model: str, *, mode: Literal["completions", "chat"] = "completions",
-        api_key: str | None = None, timeout: float = 60.0, batch_size: int = 64,
+        self,
+        base_url: str,
+        model: str,
+        *,
+        mode: Literal["completions", "chat"] = "completions",
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        batch_size: int = 64,
         concurrency: int = 8,
     ) -> None:
         self.base_url, self.model, self.mode = base_url.rstrip("/"), model, mode
@@ -62,16 +68,25 @@ class OpenAIModel:
         return Generation(text=text.strip(), finish_reason=reason)
 
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        temperature: float = 0.0,
         seed: int | None = None,
     ) -> list[Generation]:
-        params: dict[str, Any] = {"model": self.model, "max_tokens": max_new_tokens,
-                                  "temperature": temperature}
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": max_new_tokens,
+            "temperature": temperature,
+        }
         if seed is not None:
             params["seed"] = seed
         if self.mode == "completions":
-            batches = [list(prompts[i : i + self.batch_size])
-                       for i in range(0, len(prompts), self.batch_size)]
+            batches = [
+                list(prompts[i : i + self.batch_size])
+                for i in range(0, len(prompts), self.batch_size)
+            ]
 
             def complete(batch: list[str]) -> list[Generation]:
                 data = self._post("/completions", {**params, "prompt": batch})
@@ -84,8 +99,9 @@ class OpenAIModel:
                 return [g for part in pool.map(complete, batches) for g in part]
 
         def chat(prompt: str) -> Generation:
-            data = self._post("/chat/completions",
-                              {**params, "messages": [{"role": "user", "content": prompt}]})
+            data = self._post(
+                "/chat/completions", {**params, "messages": [{"role": "user", "content": prompt}]}
+            )
             choice = data["choices"][0]
             return self._choice(choice, choice["message"].get("content") or "")
 

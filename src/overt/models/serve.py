@@ -1,7 +1,8 @@
 """`overt serve MODEL_DIR --port N`: any overt or local HF model as an OpenAI-compatible endpoint.
 
     GET  /v1/models
-    POST /v1/completions        {"model", "prompt": str | [str], "max_tokens", "temperature", "seed"}
+    POST /v1/completions        {"model", "prompt": str | [str], "max_tokens", "temperature",
+                                 "seed"}
     POST /v1/chat/completions   {"model", "messages": [...], "max_tokens", "temperature"}
 
 Concurrent requests are gathered into batches (up to `max_batch`, waiting at
@@ -43,8 +44,9 @@ class Batcher:
         self.jobs: queue.Queue[_Job] = queue.Queue()
         threading.Thread(target=self._loop, daemon=True).start()
 
-    def submit(self, prompts: list[str], max_tokens: int, temperature: float,
-               seed: int | None) -> list[Generation]:
+    def submit(
+        self, prompts: list[str], max_tokens: int, temperature: float, seed: int | None
+    ) -> list[Generation]:
         job = _Job(prompts, max_tokens, temperature, seed)
         self.jobs.put(job)
         return job.future.result()
@@ -52,7 +54,7 @@ class Batcher:
     def _loop(self) -> None:
         while True:
             first = self.jobs.get()
-            group, rest = [first], []
+            group, rest = [first], list[_Job]()
             deadline = time.monotonic() + self.wait
             size = len(first.prompts)
             while size < self.max_batch:
@@ -61,15 +63,22 @@ class Batcher:
                 except queue.Empty:
                     break
                 same = (job.max_tokens, job.temperature, job.seed) == (
-                    first.max_tokens, first.temperature, first.seed)
+                    first.max_tokens,
+                    first.temperature,
+                    first.seed,
+                )
                 (group if same else rest).append(job)
                 size += len(job.prompts) if same else 0
             for job in rest:
                 self.jobs.put(job)
             prompts = [p for job in group for p in job.prompts]
             try:
-                outs = self.model.generate(prompts, max_new_tokens=first.max_tokens,
-                                           temperature=first.temperature, seed=first.seed)
+                outs = self.model.generate(
+                    prompts,
+                    max_new_tokens=first.max_tokens,
+                    temperature=first.temperature,
+                    seed=first.seed,
+                )
             except Exception as err:
                 for job in group:
                     job.future.set_exception(err)
@@ -84,8 +93,11 @@ def _chat_prompt(model: Model, messages: list[dict[str, Any]]) -> str:
     from overt.models.hf import HFModel
 
     if isinstance(model, HFModel) and getattr(model.tokenizer, "chat_template", None):
-        return str(model.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                       add_generation_prompt=True))
+        return str(
+            model.tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
+        )
     users = [m.get("content", "") for m in messages if m.get("role") == "user"]
     if not users:
         raise ValueError("messages hold no user message")
@@ -93,8 +105,9 @@ def _chat_prompt(model: Model, messages: list[dict[str, Any]]) -> str:
     return prompt if prompt.endswith(THINK) else f"{prompt} {THINK}"
 
 
-def make_server(model: Model, host: str = "127.0.0.1", port: int = 8000,
-                name: str = "overt") -> ThreadingHTTPServer:
+def make_server(
+    model: Model, host: str = "127.0.0.1", port: int = 8000, name: str = "overt"
+) -> ThreadingHTTPServer:
     batcher = Batcher(model)
 
     class Handler(BaseHTTPRequestHandler):
@@ -135,8 +148,9 @@ def make_server(model: Model, host: str = "127.0.0.1", port: int = 8000,
                 if route == "/v1/completions":
                     prompt = body.get("prompt")
                     prompts = [prompt] if isinstance(prompt, str) else prompt
-                    if not isinstance(prompts, list) or not all(isinstance(p, str)
-                                                                for p in prompts):
+                    if not isinstance(prompts, list) or not all(
+                        isinstance(p, str) for p in prompts
+                    ):
                         raise ValueError("'prompt' must be a string or a list of strings")
                 elif route == "/v1/chat/completions":
                     prompts = [_chat_prompt(model, list(body.get("messages") or []))]
@@ -152,20 +166,34 @@ def make_server(model: Model, host: str = "127.0.0.1", port: int = 8000,
                 return self._error(500, f"{type(err).__name__}: {err}")
             chat = route.endswith("chat/completions")
             choices = [
-                {"index": i, "finish_reason": g.finish_reason,
-                 **({"message": {"role": "assistant", "content": g.text}} if chat
-                    else {"text": g.text})}
+                {
+                    "index": i,
+                    "finish_reason": g.finish_reason,
+                    **(
+                        {"message": {"role": "assistant", "content": g.text}}
+                        if chat
+                        else {"text": g.text}
+                    ),
+                }
                 for i, g in enumerate(outs)
             ]
-            self._send(200, {"id": f"cmpl-{uuid.uuid4().hex[:12]}",
-                             "object": "chat.completion" if chat else "text_completion",
-                             "created": int(time.time()), "model": name, "choices": choices})
+            self._send(
+                200,
+                {
+                    "id": f"cmpl-{uuid.uuid4().hex[:12]}",
+                    "object": "chat.completion" if chat else "text_completion",
+                    "created": int(time.time()),
+                    "model": name,
+                    "choices": choices,
+                },
+            )
 
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def serve_in_thread(model: Model, port: int = 0, name: str = "overt") -> tuple[
-        ThreadingHTTPServer, str]:
+def serve_in_thread(
+    model: Model, port: int = 0, name: str = "overt"
+) -> tuple[ThreadingHTTPServer, str]:
     """Start a server on loopback in a daemon thread; returns (server, base_url)."""
     server = make_server(model, "127.0.0.1", port, name)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -90,6 +90,13 @@ class TrainConfig(BaseModel):
         500, ge=0, description="Save a resumable checkpoint every N steps (0: never)."
     )
     threads: int = Field(0, ge=0, description="Torch CPU threads (0: leave torch's default).")
+    hint_rate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of training prompts that carry '<hint> ANSWER' (a correct hint), "
+        "so the model can learn to use hints; the audit's hint test then has something to find.",
+    )
 
 
 C = TypeVar("C", bound=BaseModel)

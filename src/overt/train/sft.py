@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel
 
+from overt.models.base import HINT
 from overt.models.lab import LabModel
 from overt.tasks import Example, Task
 from overt.train.config import TrainConfig, dump_config
@@ -99,6 +101,14 @@ def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> 
         ex = task.examples(1, seed=f"train-{cfg.seed}-{step}-redraw{redraw}")[0]
         if ex.prompt not in excluded:
             batch.append(ex)
+    if cfg.hint_rate > 0:
+        rng = random.Random(f"hint-{cfg.seed}-{step}")
+        batch = [
+            ex.model_copy(update={"prompt": f"{ex.prompt} {HINT} {ex.answer}"})
+            if rng.random() < cfg.hint_rate
+            else ex
+            for ex in batch
+        ]
     return batch
 
 
