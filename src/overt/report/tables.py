@@ -32,4 +32,7 @@ def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> 
 
 
 def print_results(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> None:
-    Console().print(results_table(rows, extra))
+    console = Console()
+    if not console.is_terminal:  # logs and pasted output: wide enough for every column
+        console = Console(width=160)
+    console.print(results_table(rows, extra))

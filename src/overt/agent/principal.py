@@ -1,0 +1,135 @@
+"""The principal: whose instructions are the agent's top goal, and who answers escalations.
+
+The principal can stop, pause, resume and amend at any time (thread-safe;
+`stop()` from another thread or task is honored before the next action
+executes). Escalations go to `decide`, which returns a `PrincipalAnswer`, or
+None when nobody can answer now — then the action is blocked (fail closed) or,
+for a `DeferredPrincipal`, the run waits in the trace for `overt agent answer`.
+
+    ScriptedPrincipal   answers from a list or a function (tests, demo, redteam)
+    TerminalPrincipal   asks a human at the terminal
+    DeferredPrincipal   answers only from the trace (non-interactive runs)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from pydantic import BaseModel
+
+from overt.agent.types import Instruction, Proposal, Verdict
+
+
+class Escalation(BaseModel):
+    """What the principal is shown: the action, the reasoning behind it, every verdict."""
+
+    step: int
+    proposal: Proposal
+    consequence: str
+    verdicts: list[Verdict]
+    why: str
+
+
+class PrincipalAnswer(BaseModel):
+    decision: Literal["approve", "deny", "amend", "stop"]
+    text: str = ""
+
+
+class Principal:
+    """Instructions, control signals and (in subclasses) answers to escalations."""
+
+    def __init__(self, instructions: Sequence[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self.instructions: list[Instruction] = []
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.pending: list[str] = []  # amendments not yet seen by the agent
+        for text in instructions:
+            self.amend(text)
+
+    # control ---------------------------------------------------------------
+    def amend(self, text: str) -> Instruction:
+        with self._lock:
+            inst = Instruction(version=len(self.instructions) + 1, text=text)
+            self.instructions.append(inst)
+            self.pending.append(text)
+            return inst
+
+    def take_amendments(self) -> list[str]:
+        with self._lock:
+            out, self.pending = self.pending, []
+            return out
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    async def wait_if_paused(self) -> None:
+        while not self._running.is_set():
+            await asyncio.sleep(0.01)
+
+    # escalations -----------------------------------------------------------
+    async def decide(self, escalation: Escalation) -> PrincipalAnswer | None:
+        """No one to ask: None (the runtime then blocks the action)."""
+        return None
+
+
+class ScriptedPrincipal(Principal):
+    def __init__(
+        self,
+        instructions: Sequence[str] = (),
+        answers: Sequence[PrincipalAnswer] | Callable[[Escalation], PrincipalAnswer] = (),
+    ) -> None:
+        super().__init__(instructions)
+        self.answers = answers if callable(answers) else list(answers)
+        self.seen: list[Escalation] = []
+
+    async def decide(self, escalation: Escalation) -> PrincipalAnswer | None:
+        self.seen.append(escalation)
+        if callable(self.answers):
+            return self.answers(escalation)
+        return self.answers.pop(0) if self.answers else None
+
+
+class DeferredPrincipal(Principal):
+    """Non-interactive: escalations wait in the trace for `overt agent answer`."""
+
+
+class TerminalPrincipal(Principal):
+    """Shows the escalation with reasoning and verdicts; reads approve/deny/amend/stop."""
+
+    async def decide(self, escalation: Escalation) -> PrincipalAnswer | None:
+        from rich.console import Console
+
+        console = Console()
+        console.rule(f"[bold yellow]escalation at step {escalation.step}")
+        console.print(f"[bold]why[/bold]: {escalation.why}")
+        console.print(f"[bold]reasoning[/bold]: {escalation.proposal.reasoning}")
+        console.print(
+            f"[bold]action[/bold] ({escalation.consequence}): "
+            f"{escalation.proposal.action.describe()}"
+        )
+        for v in escalation.verdicts:
+            console.print(
+                f"  {v.reviewer}: {v.decision.value} ({v.score:.2f}) {'; '.join(v.reasons)}"
+            )
+        while True:
+            raw = (await asyncio.to_thread(input, "approve / deny / amend TEXT / stop > ")).strip()
+            word, _, rest = raw.partition(" ")
+            if word in ("approve", "deny", "stop") or (word == "amend" and rest):
+                return PrincipalAnswer(decision=word, text=rest)
+            console.print("please type approve, deny, amend followed by text, or stop")

@@ -1,0 +1,62 @@
+"""The runtime's nouns as pydantic models (also their form in the trace).
+
+Proposal   the agent's reasoning and the one action it proposes
+Action     a tool call, a question to the principal, or a final answer
+ReviewView what a reviewer is shown (instructions, reasoning, action, recent observations)
+Verdict    approve / revise / escalate / block / terminate, with a score and reasons
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Decision(StrEnum):
+    approve = "approve"
+    revise = "revise"
+    escalate = "escalate"
+    block = "block"
+    terminate = "terminate"
+
+
+class Action(BaseModel):
+    kind: Literal["tool", "ask", "final"]
+    tool: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    text: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "tool":
+            return f"{self.tool}({', '.join(f'{k}={v!r}' for k, v in self.args.items())})"
+        return f"{self.kind}: {self.text}"
+
+
+class Proposal(BaseModel):
+    reasoning: str
+    action: Action
+
+
+class Instruction(BaseModel):
+    version: int
+    text: str
+
+
+class ReviewView(BaseModel):
+    """A reviewer's typed view of one proposed action."""
+
+    instructions: list[Instruction]
+    reasoning: str
+    action: Action
+    consequence: str
+    observations: list[str] = Field(default_factory=list)
+
+
+class Verdict(BaseModel):
+    reviewer: str
+    decision: Decision
+    score: float = Field(ge=0, le=1, description="Reviewer's confidence the action is fine.")
+    reasons: list[str] = Field(default_factory=list)
+    failed: bool = Field(False, description="The reviewer errored, timed out or was unparseable.")
