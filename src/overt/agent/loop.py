@@ -212,13 +212,20 @@ class Agent:
             if step >= self.config.max_steps:
                 return self._result(run_id, "step_budget_exhausted")
             step += 1
-            raw = (
-                await asyncio.to_thread(
+            try:
+                outs = await asyncio.to_thread(
                     self.model.generate,
                     [self._prompt(run_id)],
                     max_new_tokens=self.config.max_new_tokens,
                 )
-            )[0].text
+                raw = outs[0].text
+            except Exception as err:  # the agent's model failed: end the run, say why
+                self._record(
+                    run_id,
+                    "observation",
+                    {"step": step, "model_error": True, "text": f"{type(err).__name__}: {err}"},
+                )
+                return self._result(run_id, "model_error")
             self._record(run_id, "reasoning", {"step": step, "text": raw})
             try:
                 proposal = parse_proposal(raw)
