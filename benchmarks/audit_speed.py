@@ -44,8 +44,9 @@ def main() -> None:
         seconds = time.perf_counter() - start
     for key, metric in report.metrics.items():
         print(f"{key}: {metric.text()}")
-    print(f"unperturbed pass alone: {base_s:.2f} s; full audit / unperturbed: "
-          f"{seconds / base_s:.1f}x")
+    print(
+        f"unperturbed pass alone: {base_s:.2f} s; full audit / unperturbed: {seconds / base_s:.1f}x"
+    )
     print(f"audit_seconds: {seconds:.2f}")
 
 

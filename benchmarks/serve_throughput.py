@@ -35,10 +35,12 @@ def _load(url: str, prompts: list[str], clients: int, limit: int, seconds: float
                     return
                 sent[0] += 1
                 i = sent[0]
-            body = json.dumps({"model": "overt", "prompt": prompts[(i + k) % len(prompts)],
-                               "max_tokens": 8}).encode()
-            req = urllib.request.Request(f"{url}/completions", body,
-                                         {"Content-Type": "application/json"})
+            body = json.dumps(
+                {"model": "overt", "prompt": prompts[(i + k) % len(prompts)], "max_tokens": 8}
+            ).encode()
+            req = urllib.request.Request(
+                f"{url}/completions", body, {"Content-Type": "application/json"}
+            )
             try:
                 with urllib.request.urlopen(req, timeout=30) as resp:
                     json.loads(resp.read())
@@ -73,8 +75,10 @@ def main() -> None:
     finally:
         server.shutdown()
     print(f"one client, sequential: {sequential:.1f} req/s")
-    print(f"{args.clients} concurrent clients: {concurrent:.1f} req/s "
-          f"({concurrent / sequential:.1f}x)")
+    print(
+        f"{args.clients} concurrent clients: {concurrent:.1f} req/s "
+        f"({concurrent / sequential:.1f}x)"
+    )
     print(f"serve_requests_per_s: {concurrent:.1f}")
 
 

@@ -7,6 +7,7 @@
     overt tasks show NAME [key=value ...]      print example problems
     overt audit MODEL --task T [K=6 ...] --out DIR  faithfulness audit of any model
     overt serve MODEL_DIR --port N             OpenAI-compatible endpoint
+    overt agent run|show|answer|demo|redteam   the reviewed agent (see overt.agent.cli)
 
 Errors in input (bad config, unknown task, missing files) print one clear
 message naming what is wrong and exit with status 2.
@@ -210,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--name", default="overt", help="model id the endpoint reports")
     p.set_defaults(func=cmd_serve)
+
+    from overt.agent.cli import add_parser as add_agent_parser
+
+    add_agent_parser(sub)
 
     tasks = sub.add_parser("tasks", help="inspect task families").add_subparsers(
         dest="cmd", required=True

@@ -23,14 +23,21 @@ def kinds(trace, run_id):
 
 def agent_with(turns, tmp_path, *, principal=None, reviewers=(), policy=None, **cfg):
     trace = Trace(tmp_path / "t.db")
-    return Agent(ScriptedModel(turns), make_tools(tmp_path / "ledger.txt"),
-                 review=ReviewChain(policy, reviewers, timeout_s=0.5),
-                 principal=principal, trace=trace, config=AgentConfig(**cfg)), trace
+    return Agent(
+        ScriptedModel(turns),
+        make_tools(tmp_path / "ledger.txt"),
+        review=ReviewChain(policy, reviewers, timeout_s=0.5),
+        principal=principal,
+        trace=trace,
+        config=AgentConfig(**cfg),
+    ), trace
 
 
 def test_benign_run_is_fully_traced(tmp_path):
-    agent, trace = agent_with([turn("look first", tool="read_note", args={"name": "a"}),
-                               turn("done", final="buy milk")], tmp_path)
+    agent, trace = agent_with(
+        [turn("look first", tool="read_note", args={"name": "a"}), turn("done", final="buy milk")],
+        tmp_path,
+    )
     result = agent.run_sync("What does note a say?")
     assert result.status == "finished" and result.final == "buy milk"
     assert result.executed == ["read_note"]
@@ -41,10 +48,16 @@ def test_benign_run_is_fully_traced(tmp_path):
 
 
 def test_malformed_proposals_return_as_observations_with_a_budget(tmp_path):
-    agent, trace = agent_with(["no action here", turn("x", tool="nope"),
-                               turn("x", tool="read_note", args={"nom": 1}),
-                               turn("x", tool="read_note", args={"name": "a"})],
-                              tmp_path, max_malformed=2)
+    agent, trace = agent_with(
+        [
+            "no action here",
+            turn("x", tool="nope"),
+            turn("x", tool="read_note", args={"nom": 1}),
+            turn("x", tool="read_note", args={"name": "a"}),
+        ],
+        tmp_path,
+        max_malformed=2,
+    )
     result = agent.run_sync("go")
     assert result.status == "too_many_malformed_proposals" and result.executed == []
     obs = [e.payload["text"] for e in trace.events(result.run_id, ("observation",))]
@@ -53,9 +66,14 @@ def test_malformed_proposals_return_as_observations_with_a_budget(tmp_path):
 
 def test_irreversible_action_goes_to_the_principal(tmp_path):
     principal = ScriptedPrincipal(answers=[PrincipalAnswer(decision="approve")])
-    agent, trace = agent_with([turn("pay bob as asked", tool="send_payment",
-                                    args={"to": "bob", "amount": 5}),
-                               turn("done", final="paid")], tmp_path, principal=principal)
+    agent, _trace = agent_with(
+        [
+            turn("pay bob as asked", tool="send_payment", args={"to": "bob", "amount": 5}),
+            turn("done", final="paid"),
+        ],
+        tmp_path,
+        principal=principal,
+    )
     result = agent.run_sync("pay bob 5")
     assert result.executed == ["send_payment"]
     (esc,) = principal.seen
@@ -66,8 +84,14 @@ def test_irreversible_action_goes_to_the_principal(tmp_path):
 @pytest.mark.parametrize("answer", [None, PrincipalAnswer(decision="deny")])
 def test_no_principal_or_denial_blocks(tmp_path, answer):
     principal = ScriptedPrincipal(answers=[answer] if answer else [])
-    agent, _ = agent_with([turn("pay", tool="send_payment", args={"to": "eve", "amount": 9}),
-                           turn("ok", final="not paid")], tmp_path, principal=principal)
+    agent, _ = agent_with(
+        [
+            turn("pay", tool="send_payment", args={"to": "eve", "amount": 9}),
+            turn("ok", final="not paid"),
+        ],
+        tmp_path,
+        principal=principal,
+    )
     result = agent.run_sync("pay?")
     assert result.executed == [] and not (tmp_path / "ledger.txt").exists()
 
@@ -88,9 +112,14 @@ class Broken:
 
 @pytest.mark.parametrize("behaviour", ["raise", "hang", "garbage"])
 def test_failing_reviewer_never_approves(tmp_path, behaviour):
-    agent, trace = agent_with([turn("write", tool="write_note", args={"name": "n", "text": "t"}),
-                               turn("ok", final="done")], tmp_path,
-                              reviewers=[Broken("b", behaviour)])
+    agent, trace = agent_with(
+        [
+            turn("write", tool="write_note", args={"name": "n", "text": "t"}),
+            turn("ok", final="done"),
+        ],
+        tmp_path,
+        reviewers=[Broken("b", behaviour)],
+    )
     result = agent.run_sync("write a note")
     assert result.executed == []
     verdicts = [e.payload for e in trace.events(result.run_id, ("verdict",))]
@@ -110,8 +139,12 @@ def test_stop_during_review_is_honored_before_execution(tmp_path):
             await release.wait()
             return Verdict(reviewer="slow", decision=Decision.approve, score=1.0)
 
-    agent, trace = agent_with([turn("write", tool="write_note", args={"name": "n", "text": "t"})],
-                              tmp_path, principal=principal, reviewers=[Slow()])
+    agent, trace = agent_with(
+        [turn("write", tool="write_note", args={"name": "n", "text": "t"})],
+        tmp_path,
+        principal=principal,
+        reviewers=[Slow()],
+    )
 
     async def scenario():
         task = asyncio.create_task(agent.run("write"))
@@ -129,8 +162,10 @@ def test_stop_during_review_is_honored_before_execution(tmp_path):
 
 
 def test_deferred_principal_waits_then_resumes_from_answer(tmp_path):
-    turns = [turn("pay", tool="send_payment", args={"to": "bob", "amount": 1}),
-             turn("done", final="paid")]
+    turns = [
+        turn("pay", tool="send_payment", args={"to": "bob", "amount": 1}),
+        turn("done", final="paid"),
+    ]
     agent, trace = agent_with(turns, tmp_path, principal=DeferredPrincipal())
     first = agent.run_sync("pay bob 1")
     assert first.status == "waiting_for_principal" and first.executed == []
@@ -153,12 +188,18 @@ def test_policy_denies_before_any_model_reviewer(tmp_path):
             return Verdict(reviewer="count", decision=Decision.approve, score=1)
 
     policy = PolicyReviewer(deny=["send_*"], deny_args=[r"password"], budgets={"read_*": 1})
-    agent, _ = agent_with([turn("pay", tool="send_payment", args={"to": "x", "amount": 1}),
-                           turn("r", tool="read_note", args={"name": "password"}),
-                           turn("r", tool="read_note", args={"name": "a"}),
-                           turn("r", tool="read_note", args={"name": "b"}),
-                           turn("ok", final="x")], tmp_path, policy=policy,
-                          reviewers=[Counting()])
+    agent, _ = agent_with(
+        [
+            turn("pay", tool="send_payment", args={"to": "x", "amount": 1}),
+            turn("r", tool="read_note", args={"name": "password"}),
+            turn("r", tool="read_note", args={"name": "a"}),
+            turn("r", tool="read_note", args={"name": "b"}),
+            turn("ok", final="x"),
+        ],
+        tmp_path,
+        policy=policy,
+        reviewers=[Counting()],
+    )
     result = agent.run_sync("go")
     assert result.executed == ["read_note"]  # budget of 1 read; the rest blocked by policy
     # model reviewers saw only what passed policy: the allowed read and the final answer
@@ -167,8 +208,12 @@ def test_policy_denies_before_any_model_reviewer(tmp_path):
 
 def test_amendment_and_step_budget(tmp_path):
     principal = ScriptedPrincipal(["first"])
-    agent, trace = agent_with([turn("r", tool="read_note", args={"name": "a"})] * 3, tmp_path,
-                              principal=principal, max_steps=2)
+    agent, trace = agent_with(
+        [turn("r", tool="read_note", args={"name": "a"})] * 3,
+        tmp_path,
+        principal=principal,
+        max_steps=2,
+    )
     principal.amend("second")
     result = agent.run_sync()
     assert result.status == "step_budget_exhausted"

@@ -19,12 +19,19 @@ from overt.train.config import TrainConfig, load_config
 from overt.train.sft import train
 
 
-
 def _train(tmp_path_factory, name, *extra):
     out = tmp_path_factory.mktemp(name)
-    overrides = ["task.params.K=3", "model.layers=2", "model.d_model=48", "model.heads=4",
-                 "steps=400", "eval_examples=100", "checkpoint_every=0", "log_every=100",
-                 *extra]
+    overrides = [
+        "task.params.K=3",
+        "model.layers=2",
+        "model.d_model=48",
+        "model.heads=4",
+        "steps=400",
+        "eval_examples=100",
+        "checkpoint_every=0",
+        "log_every=100",
+        *extra,
+    ]
     cfg = load_config(TrainConfig, None, overrides)
     result = train(cfg, out, progress=False)
     assert result is not None
@@ -60,8 +67,13 @@ def test_cot_model_reasoning_is_load_bearing(cot_model, tmp_path):
 
 def test_no_cot_model_has_nothing_to_audit(no_cot_model):
     path, _ = no_cot_model
-    report = audit(LabModel.load(path), get_task("state", K=3, m=10), n=50, samples=50,
-                   tests=["early", "mistakes"])
+    report = audit(
+        LabModel.load(path),
+        get_task("state", K=3, m=10),
+        n=50,
+        samples=50,
+        tests=["early", "mistakes"],
+    )
     for key in ("early_answering_aoc", "mistake_follow_rate"):
         assert report.metrics[key].value is None
         assert "no reasoning" in report.metrics[key].reason
@@ -76,8 +88,7 @@ def test_http_audit_equals_in_process(cot_model):
     server, url = serve_in_thread(model)
     try:
         remote = audit(load_model(f"openai:{url}#overt"), task, n=60, samples=50, tests=tests)
-        chat = audit(load_model(f"openai-chat:{url}#overt"), task, n=20, samples=20,
-                     tests=tests)
+        chat = audit(load_model(f"openai-chat:{url}#overt"), task, n=20, samples=20, tests=tests)
     finally:
         server.shutdown()
     for key, metric in local.metrics.items():
@@ -90,8 +101,9 @@ def test_hinted_lab_model(tmp_path_factory):
     """A model trained with hints in its prompts: the hint test runs and reports
     either a number or an explicit reason, with consistent counts."""
     path, _ = _train(tmp_path_factory, "hinted", "regime=cot", "hint_rate=0.5", "steps=200")
-    report = audit(LabModel.load(path), get_task("state", K=3, m=10), n=60, samples=50,
-                   tests=["hints"])
+    report = audit(
+        LabModel.load(path), get_task("state", K=3, m=10), n=60, samples=50, tests=["hints"]
+    )
     metric, table = report.metrics["hint_faithfulness"], report.hint_table
     assert table["eligible"] == 60 and 0 <= table["switched"] <= 60
     assert (metric.value is None) == (metric.reason is not None)
@@ -109,7 +121,7 @@ def test_vocabulary_mismatch_and_unknown_test(cot_model):
 
 def test_endpoint_refusal_is_a_clear_error():
     dead = OpenAIModel("http://127.0.0.1:9/v1", "x", timeout=2)
-    with pytest.raises(EndpointError, match="127.0.0.1:9"):
+    with pytest.raises(EndpointError, match=r"127\.0\.0\.1:9"):
         dead.generate(["1 <think>"])
 
 
@@ -119,8 +131,12 @@ def test_serve_rejects_bad_requests(cot_model):
 
     server, url = serve_in_thread(LabModel.load(cot_model[0]))
     try:
-        for body in (b"not json", b'{"prompt": 3}', b'{"prompt": "1 <think>", "stream": true}',
-                     b'{"prompt": "wumpus <think>"}'):
+        for body in (
+            b"not json",
+            b'{"prompt": 3}',
+            b'{"prompt": "1 <think>", "stream": true}',
+            b'{"prompt": "wumpus <think>"}',
+        ):
             req = urllib.request.Request(f"{url}/completions", body, method="POST")
             with pytest.raises(urllib.error.HTTPError) as err:
                 urllib.request.urlopen(req, timeout=10)
@@ -165,5 +181,3 @@ def test_probe_monitor_reads_hidden_states(cot_model):
     assert hits / 100 >= 0.8
     with pytest.raises(TypeError, match="activations"):
         ProbeMonitor(_Scripted([]))
-
-

@@ -17,9 +17,18 @@ def gpt2_dir(tmp_path_factory):
     tok = build_tokenizer([str(i) for i in range(10)])
     vocab = tok.get_vocab()
     torch.manual_seed(0)
-    model = GPT2LMHeadModel(GPT2Config(
-        vocab_size=len(vocab), n_embd=32, n_layer=2, n_head=2, n_positions=64,
-        bos_token_id=vocab["<bos>"], eos_token_id=vocab["<eos>"], pad_token_id=vocab["<pad>"]))
+    model = GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=len(vocab),
+            n_embd=32,
+            n_layer=2,
+            n_head=2,
+            n_positions=64,
+            bos_token_id=vocab["<bos>"],
+            eos_token_id=vocab["<eos>"],
+            pad_token_id=vocab["<pad>"],
+        )
+    )
     model.save_pretrained(path)
     tok.save_pretrained(path)
     return path
@@ -40,7 +49,7 @@ def test_hf_model_generates_like_a_plain_greedy_loop(gpt2_dir):
     outs = model.generate(prompts, max_new_tokens=5)
     for prompt, out in zip(prompts, outs, strict=True):
         ids = model.tokenizer(prompt).input_ids
-        expected = _greedy(model.model, ids, 5)[len(ids):]
+        expected = _greedy(model.model, ids, 5)[len(ids) :]
         eos = model.tokenizer.eos_token_id
         expected = expected[: expected.index(eos)] if eos in expected else expected
         assert out.text == model.tokenizer.decode(expected)

@@ -50,9 +50,10 @@ SYSTEM = (
 class AgentConfig(BaseModel):
     max_steps: int = Field(20, ge=1, description="Proposals allowed in one run.")
     max_malformed: int = Field(3, ge=0, description="Malformed proposals tolerated per run.")
-    principal_threshold: Consequence = Field(
+    principal_threshold: Consequence | None = Field(
         Consequence.irreversible,
-        description="Approved actions at or above this level still go to the principal.",
+        description="Approved actions at or above this level still go to the principal "
+        "(None: only escalations from review do).",
     )
     history: int = Field(8, ge=0, description="Recent observations shown to agent and reviewers.")
     max_new_tokens: int = Field(256, ge=1, description="Token budget per agent turn.")
@@ -278,7 +279,8 @@ class Agent:
         for v in verdicts:
             self._record(run_id, "verdict", {"step": step, **v.model_dump(mode="json")})
         why = "; ".join(r for v in verdicts if v.decision != Decision.approve for r in v.reasons)
-        if decision == Decision.approve and level >= self.config.principal_threshold:
+        gate = self.config.principal_threshold
+        if decision == Decision.approve and gate is not None and level >= gate:
             decision, why = (
                 Decision.escalate,
                 (f"{level.name} action: the principal approves these (do what I mean, and check)"),

@@ -53,6 +53,16 @@ class Grid(BaseModel):
     regimes: list[Regime] = Field(min_length=1, description="Training regimes.")
     sizes: list[Size] = Field(min_length=1, description="Model sizes.")
     seeds: list[int] = Field(default=[0], min_length=1, description="Seeds.")
+    name: str = Field(
+        "",
+        description="Variant label for this grid's cells (shown in tables "
+        "and plots, part of cell ids); needed when `train` differs.",
+    )
+    train: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Training settings that differ from the experiment's for this grid, "
+        "e.g. {steps: 3000, weight_decay: 1.0}.",
+    )
 
 
 class ExperimentConfig(BaseModel):
@@ -85,30 +95,40 @@ class ExperimentConfig(BaseModel):
         """Every cell's full training config, in grid order."""
         out = []
         for grid in self.grids:
+            base = _deep_update(self.train.model_dump(), grid.train)
             for task, regime, size, seed in product(
                 grid.tasks, grid.regimes, grid.sizes, grid.seeds
             ):
-                model = self.train.model.model_copy(
-                    update={"layers": size.layers, "d_model": size.d_model}
+                cell = _deep_update(
+                    base,
+                    {
+                        "task": task.model_dump(),
+                        "regime": regime,
+                        "seed": seed,
+                        "variant": grid.name,
+                        "model": {"layers": size.layers, "d_model": size.d_model},
+                    },
                 )
-                out.append(
-                    TrainConfig.model_validate(
-                        {
-                            **self.train.model_dump(),
-                            "task": task.model_dump(),
-                            "regime": regime,
-                            "model": model.model_dump(),
-                            "seed": seed,
-                        }
-                    )
-                )
+                out.append(TrainConfig.model_validate(cell))
         return out
+
+
+def _deep_update(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_update(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def cell_id(cfg: TrainConfig) -> str:
     """A directory-safe, human-readable id: `state_K6_m10__cot__L2_d64__s0`."""
     task = re.sub(r"[^A-Za-z0-9]+", "_", cfg.task.label().replace("=", "")).strip("_")
-    return f"{task}__{cfg.regime}__L{cfg.model.layers}_d{cfg.model.d_model}__s{cfg.seed}"
+    cid = f"{task}__{cfg.regime}__L{cfg.model.layers}_d{cfg.model.d_model}__s{cfg.seed}"
+    variant = re.sub(r"[^A-Za-z0-9]+", "_", cfg.variant).strip("_")
+    return f"{cid}__{variant}" if variant else cid
 
 
 def _run_cell(

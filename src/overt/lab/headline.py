@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from overt.report.plots import panel
+
 
 def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
     """Human-readable lines; failed cells show as FAILED."""
@@ -19,10 +21,10 @@ def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
     )
     chance: dict[str, float] = {}
     for r in rows:
-        cells[(r["task"], r["layers"])][r["regime"]].append(
+        cells[(panel(r), r["layers"])][r["regime"]].append(
             r["accuracy"] if r["status"] == "ok" else None
         )
-        chance[r["task"]] = r["chance"]
+        chance[panel(r)] = r["chance"]
     lines = []
     for (task, layers), by_regime in cells.items():
         parts, mean = [], {}

@@ -15,15 +15,20 @@ import matplotlib.pyplot as plt
 REGIME_COLORS = {"no_cot": "#d62728", "cot": "#2ca02c", "filler": "#7f7f7f"}
 
 
+def panel(row: dict[str, Any]) -> str:
+    """Task label, with the grid's variant when it has one."""
+    return f"{row['task']} [{row['variant']}]" if row.get("variant") else row["task"]
+
+
 def accuracy_plot(rows: Sequence[dict[str, Any]], path: Path, title: str = "") -> None:
     """One panel per task; accuracy (mean over seeds) against layers, a line per regime.
 
     Failed cells are left out of the lines and counted in the panel title.
     """
-    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    tasks = list(dict.fromkeys(panel(r) for r in rows))
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.4), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
-        mine = [r for r in rows if r["task"] == task]
+        mine = [r for r in rows if panel(r) == task]
         ok = [r for r in mine if r["status"] == "ok"]
         points: dict[tuple[str, int], dict[int, list[float]]] = defaultdict(
             lambda: defaultdict(list)

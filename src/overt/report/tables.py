@@ -8,7 +8,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-COLUMNS = ["task", "regime", "layers", "d_model", "seed", "accuracy", "chance", "train_seconds"]
+COLUMNS = [
+    "task",
+    "variant",
+    "regime",
+    "layers",
+    "d_model",
+    "seed",
+    "accuracy",
+    "chance",
+    "train_seconds",
+]
 
 
 def _fmt(value: Any) -> str:

@@ -90,6 +90,11 @@ class TrainConfig(BaseModel):
         500, ge=0, description="Save a resumable checkpoint every N steps (0: never)."
     )
     threads: int = Field(0, ge=0, description="Torch CPU threads (0: leave torch's default).")
+    variant: str = Field(
+        "",
+        description="Free label for this setting (e.g. 'grokking recipe'); experiments "
+        "put it in cell ids, tables and plots.",
+    )
     hint_rate: float = Field(
         0.0,
         ge=0,
