@@ -30,9 +30,11 @@ def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
                     "sizes": [{"layers": 1, "d_model": 16}],
                 },
                 {
+                    "name": "five",
                     "tasks": [{"name": "state", "params": {"K": 1, "m": 5}}],
                     "regimes": ["cot"],
                     "sizes": [{"layers": 1, "d_model": 16}],
+                    "train": {"steps": 3},
                 },
             ],
             "train": TINY_TRAIN,
@@ -46,6 +48,7 @@ def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
     rows = run_experiment(config, tmp_path, progress=False)
     saved = json.loads((tmp_path / "results.json").read_text())["rows"]
     assert saved == rows and len(rows) == 3
+    assert {r["variant"] for r in rows} == {"", "five"}
     ok = [r for r in rows if r["status"] == "ok"]
     failed = [r for r in rows if r["status"] == "failed"]
     assert len(ok) == 2 and len(failed) == 1

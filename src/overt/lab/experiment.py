@@ -193,6 +193,7 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
     row: dict[str, Any] = {
         "task": cfg.task.label(),
         "task_name": cfg.task.name,
+        "variant": cfg.variant,
         "regime": cfg.regime,
         "layers": cfg.model.layers,
         "d_model": cfg.model.d_model,
