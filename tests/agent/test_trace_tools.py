@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from overt.agent.tools import Consequence, ToolError, Toolbox, load_tools, tool
+from overt.agent.tools import Consequence, Toolbox, ToolError, load_tools, tool
 from overt.agent.trace import Trace
 
 
