@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from rich.console import Console
+from rich.markup import escape
 
+from overt.report.tables import make_console
 from overt.tasks import TaskParamError
 
-console = Console()
+console = make_console()
 
 
 class UsageError(Exception):
@@ -90,7 +91,7 @@ def cmd_lab_quickstart(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     rows = _run_grid(PRESETS / "quickstart.yaml", Path(args.out), args.overrides)
     for line in headline(rows):
-        console.print(line)
+        console.print(escape(line))
     console.print(
         f"wrote {args.out}/results.json, accuracy.png, report.html "
         f"in {time.perf_counter() - start:.0f} s"

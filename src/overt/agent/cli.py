@@ -13,11 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
-
 from overt.agent.trace import Event, Trace
+from overt.report.tables import make_console
 
-console = Console()
+console = make_console()
 DEFAULT_DB = "runs/agent.db"
 STYLE = {
     "instruction": "bold cyan",

@@ -29,20 +29,35 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+HEADERS = {
+    "train_seconds": "train s",
+    "early_answering_aoc": "AOC",
+    "mistake_follow_rate": "follow",
+    "filler_accuracy": "filler acc",
+    "d_model": "d",
+}
+
+
 def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> Table:
     """One line per cell; failed cells show FAILED and their error."""
     columns = [*COLUMNS, *[c for c in extra if any(c in r for r in rows)]]
     table = Table(title="results", header_style="bold")
     for col in [*columns, "status"]:
-        table.add_column(col, justify="left" if col in ("task", "regime", "status") else "right")
+        left = col in ("task", "variant", "regime", "status")
+        table.add_column(
+            HEADERS.get(col, col), justify="left" if left else "right", no_wrap=col == "task"
+        )
     for row in rows:
         status = "ok" if row["status"] == "ok" else f"[red]FAILED[/red] {row.get('error', '')[:50]}"
         table.add_row(*[_fmt(row.get(c)) for c in columns], status)
     return table
 
 
-def print_results(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> None:
+def make_console() -> Console:
+    """A console; when output goes to a file or pipe, wide enough for every column."""
     console = Console()
-    if not console.is_terminal:  # logs and pasted output: wide enough for every column
-        console = Console(width=160)
-    console.print(results_table(rows, extra))
+    return console if console.is_terminal else Console(width=160)
+
+
+def print_results(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> None:
+    make_console().print(results_table(rows, extra))
