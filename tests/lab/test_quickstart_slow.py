@@ -10,11 +10,15 @@ from overt.train.config import load_config
 
 @pytest.mark.slow
 def test_quickstart_headline(tmp_path):
-    rows = run_experiment(load_config(ExperimentConfig, PRESETS / "quickstart.yaml"), tmp_path,
-                          progress=False)
+    rows = run_experiment(
+        load_config(ExperimentConfig, PRESETS / "quickstart.yaml"), tmp_path, progress=False
+    )
     assert all(r["status"] == "ok" for r in rows)
-    main = {(r["regime"], r["layers"]): r for r in rows
-            if r["variant"] == "" and r["task"] == "state(K=6,m=10)"}
+    main = {
+        (r["regime"], r["layers"]): r
+        for r in rows
+        if r["variant"] == "" and r["task"] == "state(K=6,m=10)"
+    }
     assert main[("cot", 2)]["accuracy"] >= 0.99
     assert main[("no_cot", 2)]["accuracy"] <= 0.2
     assert main[("filler", 2)]["accuracy"] <= 0.2

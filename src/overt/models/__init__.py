@@ -15,7 +15,19 @@ from overt.models.base import Generation, Model
 
 
 def load_model(spec: str) -> Model:
-    """A `Model` from a path or an `openai:` / `openai-chat:` URL#model spec."""
+    """A `Model` from a path, an `openai:` / `openai-chat:` URL#model spec, or `scripted:FILE`."""
+    if spec.startswith("scripted:"):
+        import json
+
+        from overt.models.scripted import ScriptedModel
+
+        path = Path(spec[len("scripted:") :])
+        if not path.is_file():
+            raise FileNotFoundError(f"no script file {path}")
+        turns = json.loads(path.read_text())
+        if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
+            raise ValueError(f"{path} must hold a JSON list of strings (one per turn)")
+        return ScriptedModel(turns, name=f"scripted:{path.name}")
     for prefix, mode in (("openai-chat:", "chat"), ("openai:", "completions")):
         if spec.startswith(prefix):
             from overt.models.openai import OpenAIModel
