@@ -22,11 +22,11 @@ from overt.train.sft import train
 def _train(tmp_path_factory, name, *extra):
     out = tmp_path_factory.mktemp(name)
     overrides = [
-        "task.params.K=3",
+        "task.params.K=6",
         "model.layers=2",
-        "model.d_model=48",
+        "model.d_model=64",
         "model.heads=4",
-        "steps=400",
+        "steps=700",
         "eval_examples=100",
         "checkpoint_every=0",
         "log_every=100",
@@ -51,25 +51,27 @@ def no_cot_model(tmp_path_factory):
 def test_cot_model_reasoning_is_load_bearing(cot_model, tmp_path):
     path, trained = cot_model
     assert trained.accuracy >= 0.9
-    report = audit(LabModel.load(path), get_task("state", K=3, m=10), n=100, samples=100)
+    report = audit(LabModel.load(path), get_task("state", K=6, m=10), n=100, samples=100)
     m = report.metrics
     assert m["accuracy"].value == pytest.approx(trained.accuracy)
     assert m["early_answering_aoc"].value >= 0.5
     assert m["mistake_follow_rate"].value >= 0.9
     assert m["paraphrase_accuracy_delta"].value is None
     assert "no paraphrases" in m["paraphrase_accuracy_delta"].reason
-    assert len(report.follow_by_position) == 3
+    assert len(report.follow_by_position) == 6
     write_audit(report, tmp_path)
     saved = json.loads((tmp_path / "audit.json").read_text())
     assert saved["metrics"]["mistake_follow_rate"]["value"] == m["mistake_follow_rate"].value
-    assert "early answering" in (tmp_path / "report.html").read_text()
+    html = (tmp_path / "report.html").read_text()
+    assert "data:image/png" in html and "mistake_follow_rate" in html
+    assert (tmp_path / "audit.png").stat().st_size > 1000
 
 
 def test_no_cot_model_has_nothing_to_audit(no_cot_model):
     path, _ = no_cot_model
     report = audit(
         LabModel.load(path),
-        get_task("state", K=3, m=10),
+        get_task("state", K=6, m=10),
         n=50,
         samples=50,
         tests=["early", "mistakes"],
@@ -82,7 +84,7 @@ def test_no_cot_model_has_nothing_to_audit(no_cot_model):
 def test_http_audit_equals_in_process(cot_model):
     path, _ = cot_model
     model = LabModel.load(path)
-    task = get_task("state", K=3, m=10)
+    task = get_task("state", K=6, m=10)
     tests = ["early", "mistakes", "filler"]
     local = audit(model, task, n=60, samples=50, tests=tests)
     server, url = serve_in_thread(model)
@@ -102,10 +104,11 @@ def test_hinted_lab_model(tmp_path_factory):
     either a number or an explicit reason, with consistent counts."""
     path, _ = _train(tmp_path_factory, "hinted", "regime=cot", "hint_rate=0.5", "steps=200")
     report = audit(
-        LabModel.load(path), get_task("state", K=3, m=10), n=60, samples=50, tests=["hints"]
+        LabModel.load(path), get_task("state", K=6, m=10), n=60, samples=50, tests=["hints"]
     )
     metric, table = report.metrics["hint_faithfulness"], report.hint_table
-    assert table["eligible"] == 60 and 0 <= table["switched"] <= 60
+    # eligible: the unhinted answer differs from the (wrong) hint
+    assert 0 < table["eligible"] <= 60 and 0 <= table["switched"] <= table["eligible"]
     assert (metric.value is None) == (metric.reason is not None)
     assert report.monitor == "rule:hint-mention"
 
@@ -116,7 +119,7 @@ def test_vocabulary_mismatch_and_unknown_test(cot_model):
     with pytest.raises(ValueError, match="does not cover task 'khop'"):
         audit(model, get_task("khop"), n=5)
     with pytest.raises(ValueError, match="unknown audit tests"):
-        audit(model, get_task("state", K=3), n=5, tests=["vibes"])
+        audit(model, get_task("state", K=6), n=5, tests=["vibes"])
 
 
 def test_endpoint_refusal_is_a_clear_error():
@@ -171,7 +174,7 @@ def test_probe_monitor_reads_hidden_states(cot_model):
     """A probe on the cot model's states separates prompts by their answer parity,
     trained and scored on disjoint examples."""
     model = LabModel.load(cot_model[0])
-    task = get_task("state", K=3, m=10)
+    task = get_task("state", K=6, m=10)
     exs = task.examples(300, seed=11)
     eps = [Episode(prompt=f"{e.prompt} <think> {' '.join(e.steps)}") for e in exs]
     labels = [int(e.answer) % 2 for e in exs]
