@@ -188,7 +188,14 @@ def make_server(
                 },
             )
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return _Server((host, port), Handler)
+
+
+class _Server(ThreadingHTTPServer):
+    """Threaded server with a listen backlog sized for many concurrent clients."""
+
+    request_queue_size = 256
+    daemon_threads = True
 
 
 def serve_in_thread(
