@@ -48,7 +48,10 @@ def cmd_lab_train(args: argparse.Namespace) -> None:
     from overt.train.config import TrainConfig, load_config
     from overt.train.sft import train
 
-    cfg = load_config(TrainConfig, args.config, args.overrides)
+    path, overrides = args.config, list(args.overrides)
+    if path and "=" in path and not Path(path).exists():  # no YAML given, only overrides
+        path, overrides = None, [path, *overrides]
+    cfg = load_config(TrainConfig, path, overrides)
     result = train(cfg, args.out, progress=True)
     assert result is not None
     console.print(

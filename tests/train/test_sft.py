@@ -112,3 +112,11 @@ def test_yaml_config_with_overrides(tmp_path):
     assert cfg.regime == "filler" and cfg.model.layers == 5
     with pytest.raises(ConfigError, match="not found"):
         load_config(TrainConfig, tmp_path / "missing.yaml")
+
+
+def test_cli_train_rejects_bad_override_and_writes_nothing(tmp_path, capsys):
+    from overt.cli import main
+
+    assert main(["lab", "train", "--out", str(tmp_path / "run"), "model.layers=0"]) == 2
+    assert "model.layers" in capsys.readouterr().out
+    assert not (tmp_path / "run").exists()
