@@ -1,7 +1,7 @@
 """The `overt` command line.
 
     overt lab quickstart [--out DIR]          the built-in headline grid
-    overt lab run GRID.yaml [--out DIR]        any grid (re-runs skip finished cells)
+    overt lab run GRID.yaml|PRESET --out DIR   any grid (re-runs skip finished cells)
     overt lab train [CONFIG.yaml] --out DIR [key=value ...]   one training run
     overt lab config                           every training field with its help
     overt tasks show NAME [key=value ...]      print example problems
@@ -79,8 +79,13 @@ def _run_grid(path: Path, out: Path, overrides: Sequence[str]) -> list[dict]:
 
 
 def cmd_lab_run(args: argparse.Namespace) -> None:
+    from overt.lab.experiment import PRESETS
+
     start = time.perf_counter()
-    _run_grid(Path(args.config), Path(args.out), args.overrides)
+    path = Path(args.config)
+    if not path.exists() and (PRESETS / f"{args.config}.yaml").is_file():
+        path = PRESETS / f"{args.config}.yaml"
+    _run_grid(path, Path(args.out), args.overrides)
     console.print(
         f"wrote {args.out}/results.json, accuracy.png, report.html "
         f"in {time.perf_counter() - start:.0f} s"
@@ -179,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", help="experiment overrides, e.g. train.steps=500")
     p.set_defaults(func=cmd_lab_quickstart)
     p = lab.add_parser("run", help="run a grid from a YAML file")
-    p.add_argument("config", help="ExperimentConfig YAML")
+    p.add_argument("config", help="ExperimentConfig YAML, or a preset name: quickstart, hints")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("overrides", nargs="*", help="key=value overrides")
     p.set_defaults(func=cmd_lab_run)

@@ -68,11 +68,14 @@ def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
     assert sum(r["status"] == "failed" for r in rows2) == 1  # retried, failed again
 
 
-def test_quickstart_preset_is_valid():
-    config = load_config(ExperimentConfig, PRESETS / "quickstart.yaml")
+@pytest.mark.parametrize("preset", ["quickstart", "hints"])
+def test_presets_are_valid(preset):
+    config = load_config(ExperimentConfig, PRESETS / f"{preset}.yaml")
     cells = config.cells()
     assert len({cell_id(c) for c in cells}) == len(cells)
     assert any(c.regime == "cot" and c.task.params.get("K") == 6 for c in cells)
+    if preset == "hints":
+        assert sorted(c.hint_rate for c in cells) == [0.0, 0.5]
 
 
 def test_repeated_cells_are_rejected():

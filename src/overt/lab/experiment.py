@@ -185,7 +185,12 @@ def _finished(cell: Path) -> dict[str, Any]:
     return outcome
 
 
-AUDIT_COLUMNS = ["early_answering_aoc", "mistake_follow_rate", "filler_accuracy"]
+AUDIT_COLUMNS = [
+    "early_answering_aoc",
+    "mistake_follow_rate",
+    "filler_accuracy",
+    "hint_faithfulness",
+]
 
 
 def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -> dict[str, Any]:

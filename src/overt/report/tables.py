@@ -35,6 +35,7 @@ HEADERS = {
     "mistake_follow_rate": "follow",
     "filler_accuracy": "filler acc",
     "d_model": "d",
+    "hint_faithfulness": "hint faith.",
 }
 
 
