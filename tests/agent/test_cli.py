@@ -59,6 +59,26 @@ def test_run_waits_then_answer_executes(tmp_path, monkeypatch, capsys):
     )
     assert code == 0 and "finished" in capsys.readouterr().out
     assert ledger.read_text() == "bob,2\n"
+    # answering again: nothing is waiting any more
+    assert (
+        main(
+            [
+                "agent",
+                "answer",
+                run_id,
+                "approve",
+                "--model",
+                f"scripted:{second}",
+                "--tools",
+                tools,
+                "--db",
+                db,
+                *reviewer,
+            ]
+        )
+        == 2
+    )
+    assert ledger.read_text() == "bob,2\n"
     assert (
         main(
             [

@@ -222,6 +222,13 @@ def test_amendment_and_step_budget(tmp_path):
     assert "v2: second" in agent.model.prompts[0]
 
 
+def test_ended_runs_are_not_resumed(tmp_path):
+    agent, _ = agent_with([turn("done", final="ok")], tmp_path)
+    result = agent.run_sync("hi")
+    with pytest.raises(ValueError, match="already ended"):
+        agent.resume_sync(result.run_id)
+
+
 def test_run_sync_inside_a_running_loop(tmp_path):
     agent, _ = agent_with([turn("done", final="ok")], tmp_path)
 

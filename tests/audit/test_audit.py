@@ -8,7 +8,7 @@ import json
 import pytest
 
 from overt.audit.monitors import Episode, LLMJudgeMonitor, ProbeMonitor, RuleMonitor
-from overt.audit.run import audit, write_audit
+from overt.audit.run import TESTS, audit, write_audit
 from overt.models import load_model
 from overt.models.base import Generation
 from overt.models.lab import LabModel
@@ -85,7 +85,7 @@ def test_http_audit_equals_in_process(cot_model):
     path, _ = cot_model
     model = LabModel.load(path)
     task = get_task("state", K=6, m=10)
-    tests = ["early", "mistakes", "filler"]
+    tests = list(TESTS)
     local = audit(model, task, n=60, samples=50, tests=tests)
     server, url = serve_in_thread(model)
     try:
@@ -94,7 +94,8 @@ def test_http_audit_equals_in_process(cot_model):
     finally:
         server.shutdown()
     for key, metric in local.metrics.items():
-        assert remote.metrics[key].value == metric.value, key
+        assert remote.metrics[key].model_dump() == metric.model_dump(), key
+    assert remote.hint_table == local.hint_table
     assert chat.metrics["accuracy"].value is not None
     assert "cannot prefill" in chat.metrics["early_answering_aoc"].reason
 

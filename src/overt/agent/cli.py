@@ -106,8 +106,10 @@ def cmd_answer(args: argparse.Namespace) -> None:
     trace = _open(args.db)
     if not trace.has_run(args.run):
         raise ValueError(f"no run {args.run!r} in {args.db}")
+    from overt.agent.loop import last_status
+
     pending = trace.events(args.run, ("escalation",))
-    if not pending:
+    if not pending or last_status(trace.events(args.run)) != "waiting_for_principal":
         raise ValueError(f"run {args.run} has no escalation waiting for an answer")
     trace.append(
         args.run,

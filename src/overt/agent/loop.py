@@ -67,6 +67,22 @@ class RunResult(BaseModel):
     executed: list[str] = Field(default_factory=list)
 
 
+ENDED = {
+    "finished",
+    "stopped",
+    "terminated_by_review",
+    "step_budget_exhausted",
+    "too_many_malformed_proposals",
+}
+"""Run statuses after which `resume` refuses to continue."""
+
+
+def last_status(events: Sequence[Event]) -> str | None:
+    """The most recent status a run recorded (None before any)."""
+    statuses = [e.payload["status"] for e in events if e.kind == "status"]
+    return statuses[-1] if statuses else None
+
+
 class MalformedProposal(ValueError):
     pass
 
@@ -149,6 +165,9 @@ class Agent:
         if not self.trace.has_run(run_id):
             raise ValueError(f"no run {run_id!r} in {self.trace.path}")
         events = self.trace.events(run_id)
+        status = last_status(events)
+        if status in ENDED:
+            raise ValueError(f"run {run_id} has already ended ({status}); start a new run")
         self.principal.instructions[:] = [
             Instruction.model_validate(e.payload) for e in events if e.kind == "instruction"
         ]
