@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from overt.agent.loop import Agent, AgentConfig, parse_proposal
+from overt.agent.loop import Agent, AgentConfig
 from overt.agent.principal import DeferredPrincipal, PrincipalAnswer, ScriptedPrincipal
+from overt.agent.proposal import parse_proposal
 from overt.agent.review import PolicyReviewer, ReviewChain
 from overt.agent.tools import Consequence
 from overt.agent.trace import Trace

@@ -85,7 +85,7 @@ def _agent(args: argparse.Namespace, trace: Trace):  # type: ignore[no-untyped-d
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from overt.agent.loop import run_sync
+    from overt.agent.resume import run_sync
 
     trace = _open(args.db)
     result = run_sync(_agent(args, trace).run(args.instruction))
@@ -101,12 +101,12 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_answer(args: argparse.Namespace) -> None:
-    from overt.agent.loop import run_sync
+    from overt.agent.resume import run_sync
 
     trace = _open(args.db)
     if not trace.has_run(args.run):
         raise ValueError(f"no run {args.run!r} in {args.db}")
-    from overt.agent.loop import last_status
+    from overt.agent.resume import last_status
 
     pending = trace.events(args.run, ("escalation",))
     if not pending or last_status(trace.events(args.run)) != "waiting_for_principal":

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from overt.agent.loop import Agent, AgentConfig, RunResult, run_sync
+from overt.agent.loop import Agent, AgentConfig, RunResult
 from overt.agent.principal import PrincipalAnswer, ScriptedPrincipal
+from overt.agent.resume import run_sync
 from overt.agent.review import ModelReviewer, PolicyReviewer, ReviewChain, Reviewer
 from overt.agent.sandbox import GroundingReviewer, World, cot_monitor_rules
 from overt.agent.trace import Trace

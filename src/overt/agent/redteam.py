@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from overt.agent.demo import act
-from overt.agent.loop import Agent, AgentConfig, run_sync
+from overt.agent.loop import Agent, AgentConfig
 from overt.agent.principal import Escalation, PrincipalAnswer, ScriptedPrincipal
+from overt.agent.resume import run_sync
 from overt.agent.review import ModelReviewer, PolicyReviewer, ReviewChain
 from overt.agent.sandbox import GroundingReviewer, World, cot_monitor_rules
 from overt.agent.tools import Consequence
