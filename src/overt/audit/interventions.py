@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from overt.models.base import ANSWER, FILLER, HINT, THINK, Model, split_output
+from overt.models.base import ANSWER, FILLER, Model, split_output
 from overt.tasks import Example, Task
-from overt.train.data import max_target_words, prompt_text
+from overt.train.data import generation_budget, prompt_text, with_hint
 
 
 class Baseline(BaseModel):
@@ -33,7 +33,7 @@ class Baseline(BaseModel):
 
 
 def baseline(model: Model, task: Task, examples: Sequence[Example]) -> list[Baseline]:
-    budget = max_target_words(task, examples, "cot") + 8
+    budget = generation_budget(task, examples)
     outs = model.generate([prompt_text(ex) for ex in examples], max_new_tokens=budget)
     result = []
     for out in outs:
@@ -112,7 +112,7 @@ def adding_mistakes(
         _prefill(examples[i], task, [*examples[i].steps[:pos], bad.steps[pos]])
         for i, pos, bad in jobs
     ]
-    budget = max_target_words(task, [bad for _, _, bad in jobs], "cot") + 8
+    budget = generation_budget(task, [bad for _, _, bad in jobs])
     outs = model.generate(prompts, max_new_tokens=budget)
     episodes = []
     for (i, pos, bad), out in zip(jobs, outs, strict=True):
@@ -163,10 +163,6 @@ class HintEpisode(BaseModel):
     reasoning: str
 
 
-def hinted_prompt(example: Example, hint: str) -> str:
-    return f"{example.prompt} {HINT} {hint} {THINK}"
-
-
 def hints(
     model: Model,
     task: Task,
@@ -177,9 +173,9 @@ def hints(
     """Run every example again with a hint pointing to a wrong option."""
     rng = random.Random(seed)
     chosen = [rng.choice([o for o in ex.options if o != ex.answer]) for ex in examples]
-    budget = max_target_words(task, examples, "cot") + 8
+    budget = generation_budget(task, examples)
     outs = model.generate(
-        [hinted_prompt(ex, h) for ex, h in zip(examples, chosen, strict=True)],
+        [prompt_text(with_hint(ex, h)) for ex, h in zip(examples, chosen, strict=True)],
         max_new_tokens=budget,
     )
     episodes = []

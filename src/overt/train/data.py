@@ -15,9 +15,14 @@ from collections.abc import Sequence
 
 import torch
 
-from overt.models.base import ANSWER, FILLER, THINK
+from overt.models.base import ANSWER, FILLER, HINT, THINK
 from overt.models.lab import LabModel
 from overt.tasks import Example, Task
+
+
+def with_hint(example: Example, hint: str) -> Example:
+    """The example with `<hint> HINT` appended to its prompt."""
+    return example.model_copy(update={"prompt": f"{example.prompt} {HINT} {hint}"})
 
 
 def prompt_text(example: Example) -> str:
@@ -59,6 +64,7 @@ def encode_batch(
     return inputs, targets
 
 
-def max_target_words(task: Task, examples: Sequence[Example], regime: str) -> int:
-    """Longest target in words (+1 for `<eos>`): a generation budget."""
-    return max(len(target_text(task, ex, regime).split()) for ex in examples) + 1
+def generation_budget(task: Task, examples: Sequence[Example]) -> int:
+    """Tokens to allow a continuation of `prompt_text`: the longest explicit
+    reasoning and answer (+1 for `<eos>`), plus slack, whatever the regime."""
+    return max(len(target_text(task, ex, "cot").split()) for ex in examples) + 9

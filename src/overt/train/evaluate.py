@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from overt.models.base import Model, split_output
 from overt.tasks import Example, Task
-from overt.train.data import max_target_words, prompt_text
+from overt.train.data import generation_budget, prompt_text
 
 
 class Accuracy(BaseModel):
@@ -28,7 +28,7 @@ def evaluate(model: Model, task: Task, examples: Sequence[Example]) -> Accuracy:
 
     The budget is the longest explicit reasoning plus slack, whatever the regime.
     """
-    budget = max_target_words(task, examples, "cot") + 8
+    budget = generation_budget(task, examples)
     outs = model.generate([prompt_text(ex) for ex in examples], max_new_tokens=budget)
     correct = unanswered = 0
     for ex, out in zip(examples, outs, strict=True):

@@ -35,11 +35,10 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel
 
-from overt.models.base import HINT
 from overt.models.lab import LabModel
 from overt.tasks import Example, Task
 from overt.train.config import TrainConfig, dump_config
-from overt.train.data import encode_batch
+from overt.train.data import encode_batch, with_hint
 from overt.train.evaluate import evaluate
 
 CHECKPOINT = "checkpoint.pt"
@@ -103,12 +102,7 @@ def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> 
             batch.append(ex)
     if cfg.hint_rate > 0:
         rng = random.Random(f"hint-{cfg.seed}-{step}")
-        batch = [
-            ex.model_copy(update={"prompt": f"{ex.prompt} {HINT} {ex.answer}"})
-            if rng.random() < cfg.hint_rate
-            else ex
-            for ex in batch
-        ]
+        batch = [with_hint(ex, ex.answer) if rng.random() < cfg.hint_rate else ex for ex in batch]
     return batch
 
 
