@@ -135,3 +135,28 @@ def test_pause_blocks_progress_until_resume():
         return paused
 
     assert asyncio.run(scenario())
+
+
+def test_terminal_principal_shows_escalation_and_reads_a_decision(monkeypatch, capsys):
+    import asyncio
+
+    from overt.agent.principal import Escalation, TerminalPrincipal
+    from overt.agent.types import Action, Decision, Proposal, Verdict
+
+    replies = iter(["maybe", "amend", "amend pay bob only 1"])
+    monkeypatch.setattr("builtins.input", lambda _prompt: next(replies))
+    esc = Escalation(
+        step=3,
+        consequence="irreversible",
+        why="irreversible action",
+        proposal=Proposal(
+            reasoning="bob asked for 2", action=Action(kind="tool", tool="pay", args={"n": 2})
+        ),
+        verdicts=[
+            Verdict(reviewer="intent", decision=Decision.approve, score=0.9, reasons=["as asked"])
+        ],
+    )
+    answer = asyncio.run(TerminalPrincipal().decide(esc))
+    assert answer is not None and answer.decision == "amend" and answer.text == "pay bob only 1"
+    out = capsys.readouterr().out
+    assert "bob asked for 2" in out and "intent: approve" in out and "please type" in out
