@@ -97,7 +97,6 @@ class Agent:
         self.principal.instructions[:] = [
             Instruction.model_validate(e.payload) for e in events if e.kind == "instruction"
         ]
-        self.principal.take_amendments()
         self._record(run_id, "status", {"status": "resumed"})
         pending = pending_step(events)
         if pending is not None:
@@ -150,7 +149,6 @@ class Agent:
             if self.principal.stopped:
                 self._record(run_id, "stop", {"step": step, "when": "before the next proposal"})
                 return self._result(run_id, "stopped")
-            self.principal.take_amendments()
             for inst in self.principal.instructions:
                 if inst.version not in recorded:
                     self._record(run_id, "instruction", inst.model_dump())

@@ -47,7 +47,6 @@ class Principal:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
-        self.pending: list[str] = []  # amendments not yet seen by the agent
         for text in instructions:
             self.amend(text)
 
@@ -56,13 +55,7 @@ class Principal:
         with self._lock:
             inst = Instruction(version=len(self.instructions) + 1, text=text)
             self.instructions.append(inst)
-            self.pending.append(text)
             return inst
-
-    def take_amendments(self) -> list[str]:
-        with self._lock:
-            out, self.pending = self.pending, []
-            return out
 
     def stop(self) -> None:
         self._stop.set()

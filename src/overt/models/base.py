@@ -56,6 +56,17 @@ class Model(Protocol):
         ...
 
 
+def cut_at_eos(ids: list[int], eos_id: int) -> tuple[list[int], Literal["stop", "length"]]:
+    """Generated ids up to (not including) the first `<eos>`, and why generation ended.
+
+    >>> cut_at_eos([5, 6, 2, 7], 2), cut_at_eos([5, 6], 2)
+    (([5, 6], 'stop'), ([5, 6], 'length'))
+    """
+    if eos_id in ids:
+        return ids[: ids.index(eos_id)], "stop"
+    return ids, "length"
+
+
 def split_output(text: str) -> tuple[str, str | None]:
     """(reasoning, answer) from a continuation of `PROMPT <think>`.
 

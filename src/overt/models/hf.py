@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from overt.models.base import Generation
+from overt.models.base import Generation, cut_at_eos
 
 
 class HFModel:
@@ -62,10 +62,9 @@ class HFModel:
                 eos_token_id=eos,
             )
             for row in gen[:, enc["input_ids"].shape[1] :].tolist():
-                finished = eos in row
-                row = row[: row.index(eos)] if finished else row
+                row, reason = cut_at_eos(row, eos)
                 text = str(self.tokenizer.decode(row, skip_special_tokens=False))
                 pad = self.tokenizer.pad_token
                 text = " ".join(w for w in text.split() if w != pad) if pad else text
-                out.append(Generation(text=text, finish_reason="stop" if finished else "length"))
+                out.append(Generation(text=text, finish_reason=reason))
         return out

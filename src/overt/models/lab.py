@@ -31,7 +31,7 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 from transformers.cache_utils import DynamicCache
 from transformers.utils import logging as hf_logging
 
-from overt.models.base import BOS, EOS, PAD, SPECIAL_TOKENS, UNK, Generation
+from overt.models.base import BOS, EOS, PAD, SPECIAL_TOKENS, UNK, Generation, cut_at_eos
 
 META_FILE = "overt.json"
 hf_logging.disable_progress_bar()
@@ -226,11 +226,8 @@ class LabModel:
             positions = positions[:, -1:] + 1
         results = []
         for row in new.tolist():
-            finished = self.eos_id in row
-            row = row[: row.index(self.eos_id)] if finished else row
-            results.append(
-                Generation(text=self.decode(row), finish_reason="stop" if finished else "length")
-            )
+            kept, reason = cut_at_eos(row, self.eos_id)
+            results.append(Generation(text=self.decode(kept), finish_reason=reason))
         return results
 
     @torch.no_grad()
