@@ -17,7 +17,7 @@ import torch
 
 from overt.models.lab import LabModel, ModelConfig
 from overt.tasks import get_task
-from overt.train.data import prompt_text
+from overt.tasks.split import prompt_text
 
 
 def main() -> None:

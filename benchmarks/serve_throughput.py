@@ -21,7 +21,7 @@ import torch
 from overt.models.lab import LabModel, ModelConfig
 from overt.models.serve import serve_in_thread
 from overt.tasks import get_task
-from overt.train.data import prompt_text
+from overt.tasks.split import prompt_text
 
 
 def _load(url: str, prompts: list[str], clients: int, limit: int, seconds: float) -> float:

@@ -147,5 +147,17 @@ def test_recompute_rejects_foreign_values():
         task.recompute(ex, 3, "1")
 
 
-def test_registry_lists_four_families():
-    assert set(TASKS) == {"state", "khop", "prosqa", "mult"}
+def test_registry_lists_the_families():
+    assert {"state", "khop", "prosqa", "mult", "runmax"} <= set(TASKS)
+
+
+def test_runmax_recompute_follows_the_corrupted_step_and_chance_is_the_majority_share():
+    task = get_task("runmax", K=4, m=10)
+    ex = task._build(["3", "7", "1", "2"], [])
+    assert ex.steps == ["3", "7", "7", "7"] and ex.answer == "7"
+    bad = task.recompute(ex, 1, "9")
+    assert bad.steps == ["3", "9", "9", "9"] and bad.answer == "9"
+    low = task.recompute(ex, 1, "4")
+    assert low.steps == ["3", "4", "4", "4"] and low.answer == "4"
+    answers = [e.answer for e in task.examples(4000, seed=0)]
+    assert abs(answers.count("9") / len(answers) - task.chance) < 0.03

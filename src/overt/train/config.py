@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from overt.models.lab import ModelConfig
 from overt.tasks import Task, TaskParamError, get_task
 
-Regime = Literal["no_cot", "cot", "filler"]
-REGIMES: tuple[str, ...] = ("no_cot", "cot", "filler")
+Regime = Literal["no_cot", "cot", "filler", "decorative"]
+REGIMES: tuple[str, ...] = ("no_cot", "cot", "filler", "decorative")
 
 
 class ConfigError(ValueError):
@@ -39,7 +39,7 @@ class TaskSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("state", description="Task family: state, khop, prosqa or mult.")
+    name: str = Field("state", description="Task family (see `overt tasks show`): state, khop, prosqa, mult, runmax, ...")
     params: dict[str, int] = Field(
         default_factory=dict, description="Task knobs, e.g. {K: 6, m: 10} for state."
     )
@@ -70,7 +70,10 @@ class TrainConfig(BaseModel):
     regime: Regime = Field(
         "cot",
         description="no_cot: prompt → answer; cot: prompt → steps → answer; "
-        "filler: prompt → as many '...' as the reasoning has words → answer.",
+        "filler: prompt → as many '...' as the reasoning has words → answer; "
+        "decorative: written like cot, but half the training chains are corrupted at a random "
+        "step (later steps follow the corruption) while the answer stays true, so the answer "
+        "must come from the prompt (the audit's negative control).",
     )
     model: ModelConfig = Field(
         default_factory=lambda: ModelConfig(), description="Transformer shape."
@@ -99,9 +102,81 @@ class TrainConfig(BaseModel):
         0.0,
         ge=0,
         le=1,
-        description="Share of training prompts that carry '<hint> ANSWER' (a correct hint), "
-        "so the model can learn to use hints; the audit's hint test then has something to find.",
+        description="Share of training prompts that carry '<hint> h', h a random answer option, "
+        "with h as the target answer: the organism learns to let the hint decide.",
     )
+    hint_style: Literal["silent", "verbalized"] = Field(
+        "silent",
+        description="silent: hinted targets keep the task's reasoning; verbalized: the "
+        "reasoning ends in '<hint>', saying that the hint decided (the audit's controls).",
+    )
+
+
+Target = Literal["reasoning", "answer", "both"]
+
+
+class TermSpec(BaseModel):
+    """One reward term of an RL run: which function, how much, and on which tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        description="Reward function (overt.train.rewards.TERMS): correct, graded, "
+        "cot_monitor or output_monitor."
+    )
+    weight: float = Field(1.0, description="Multiplier on this term's advantage.")
+    target: Target = Field(
+        "both",
+        description="Tokens whose log-probabilities this term's advantage multiplies: "
+        "reasoning (up to and including <answer>), answer (after it) or both.",
+    )
+    adaptive_floor: float | None = Field(
+        None,
+        description="If set, the weight adapts each step: ×exp(adapt_rate) while the first "
+        "term's batch mean is ≥ this floor, ×exp(−adapt_rate) below it (holds task reward).",
+    )
+
+
+class RLConfig(BaseModel):
+    """Policy-gradient RL (group-mean baseline) of a lab model from an SFT checkpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    init: str = Field(description="Directory of the SFT model to start from (HF format).")
+    task: TaskSpec = Field(default_factory=lambda: TaskSpec(), description="Task of the prompts.")
+    terms: list[TermSpec] = Field(
+        default_factory=lambda: [TermSpec(name="correct")],
+        min_length=1,
+        description="Reward terms; the first is the task reward (accuracy floor, adaptivity).",
+    )
+    seed: int = Field(0, ge=0, description="Seed of prompts and sampling.")
+    steps: int = Field(200, ge=1, description="Policy-gradient steps.")
+    prompts_per_step: int = Field(16, ge=1, description="Distinct prompts per step.")
+    group_size: int = Field(8, ge=2, description="Samples per prompt (G); baseline = group mean.")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature of rollouts.")
+    scale_std: bool = Field(False, description="Divide each term's advantage by its group std.")
+    lr: float = Field(1e-4, gt=0, le=1.0, description="AdamW learning rate (constant).")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
+    grad_clip: float = Field(1.0, gt=0, description="Gradient norm clip.")
+    kl_coef: float = Field(0.0, ge=0, description="Weight of the k3 KL to the frozen start model.")
+    entropy_coef: float = Field(0.0, ge=0, description="Weight of the entropy bonus.")
+    adapt_rate: float = Field(
+        0.05, ge=0, description="Log-step of adaptive weights (terms with adaptive_floor)."
+    )
+    mind_face: bool = Field(
+        False, description="Mind & Face: a second copy of the start model writes the answer."
+    )
+    paraphrase: bool = Field(
+        False,
+        description="A frozen paraphraser rewrites the reasoning before the answer is written.",
+    )
+    eval_examples: int = Field(300, ge=1, description="Held-out prompts for evaluation.")
+    eval_every: int = Field(0, ge=0, description="Evaluate every N steps (0: start and end only).")
+    log_every: int = Field(10, ge=1, description="Write a metrics line every N steps.")
+    checkpoint_every: int = Field(
+        50, ge=0, description="Save a resumable checkpoint every N steps (0: never)."
+    )
+    threads: int = Field(0, ge=0, description="Torch CPU threads (0: leave torch's default).")
 
 
 C = TypeVar("C", bound=BaseModel)

@@ -5,35 +5,28 @@ Every regime shares the prompt `PROMPT <think>`; they differ in the target:
     no_cot   <answer> ANSWER <eos>
     cot      STEP ; STEP ; ... <answer> ANSWER <eos>
     filler   ... ... ... <answer> ANSWER <eos>      (one '...' per reasoning word)
+    decorative  like cot, on chains `decorate` corrupted (the answer stays true)
 
 The loss covers the target only: what the model must produce.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import torch
 
-from overt.models.base import ANSWER, FILLER, HINT, THINK
+from overt.models.base import ANSWER, FILLER
 from overt.models.lab import LabModel
 from overt.tasks import Example, Task
-
-
-def with_hint(example: Example, hint: str) -> Example:
-    """The example with `<hint> HINT` appended to its prompt."""
-    return example.model_copy(update={"prompt": f"{example.prompt} {HINT} {hint}"})
-
-
-def prompt_text(example: Example) -> str:
-    """What the model is given: the question and the opening of its reasoning."""
-    return f"{example.prompt} {THINK}"
+from overt.tasks.split import prompt_text
 
 
 def target_text(task: Task, example: Example, regime: str) -> str:
     """What the model must write after `prompt_text` (without the final `<eos>`)."""
     reasoning = task.render_reasoning(example.steps)
-    if regime == "cot":
+    if regime in ("cot", "decorative"):
         body = reasoning
     elif regime == "filler":
         body = " ".join([FILLER] * len(reasoning.split()))
@@ -64,7 +57,15 @@ def encode_batch(
     return inputs, targets
 
 
-def generation_budget(task: Task, examples: Sequence[Example]) -> int:
-    """Tokens to allow a continuation of `prompt_text`: the longest explicit
-    reasoning and answer (+1 for `<eos>`), plus slack, whatever the regime."""
-    return max(len(target_text(task, ex, "cot").split()) for ex in examples) + 9
+def decorate(task: Task, example: Example, rng: random.Random, rate: float = 0.5) -> Example:
+    """With probability `rate`, the example's chain corrupted at a random step (later
+    steps recomputed from the corruption) but its answer kept: reasoning that
+    cannot be trusted to carry the answer, for the `decorative` regime."""
+    if rng.random() >= rate:
+        return example
+    index = rng.randrange(len(example.steps))
+    alternatives = task.alternatives(example, index)
+    if not alternatives:
+        return example
+    bad = task.recompute(example, index, rng.choice(alternatives))
+    return example.model_copy(update={"steps": bad.steps, "values": bad.values})

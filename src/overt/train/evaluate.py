@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from overt.models.base import Model, split_output
 from overt.tasks import Example, Task
-from overt.train.data import generation_budget, prompt_text
+from overt.tasks.split import generation_budget, prompt_text
 
 
 class Accuracy(BaseModel):

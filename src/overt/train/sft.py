@@ -11,22 +11,24 @@ with `save_pretrained` and score exact-match accuracy on the held-out set.
 
 A run directory holds:
 
-    config.yaml        the resolved TrainConfig
+    config.yaml        the resolved TrainConfig (a different config is refused without --force)
     metrics.jsonl      {"step", "loss", "lr", "tokens_per_s", "elapsed"} every log_every
     checkpoint.pt      model + optimizer + schedule + step, for resuming
     model/             the trained organism (HF format) once training ends
     result.json        accuracy and timings, written last
 
 Resuming from `checkpoint.pt` gives bit-identical results: the data for step s
-depends only on (seed, s), and nothing else is random.
+depends only on (seed, s), and nothing else is random. Ctrl-C saves a checkpoint
+at the next step boundary and raises `TrainingStopped`; rerunning resumes (and
+says so). A folder that already holds this finished run is left as it is.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import random
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,11 +37,15 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel
 
+from overt.files import atomic_write, atomic_write_text, default_mode
+from overt.models.base import HINT
 from overt.models.lab import LabModel
 from overt.tasks import Example, Task
-from overt.train.config import TrainConfig, dump_config
-from overt.train.data import encode_batch, with_hint
+from overt.tasks.split import Split, heldout, train_examples, with_hint
+from overt.train.config import TrainConfig
+from overt.train.data import decorate, encode_batch
 from overt.train.evaluate import evaluate
+from overt.train.rundir import StopRequest, TrainingStopped, prepare_run_dir
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -58,52 +64,37 @@ class TrainResult(BaseModel):
     model_dir: str
 
 
-HELDOUT_FRACTION = 0.25
-
-
-def heldout(task: Task, n: int, seed: int = 0) -> list[Example]:
-    """A held-out set: distinct prompts from a seed stream training never draws from.
-
-    Where the task has few possible prompts, at most a quarter of them are held
-    out, so training still sees most of the problem space. The audit scores
-    models on the same stream.
-    """
-    space = task.prompt_space()
-    n = n if space is None else min(n, int(space * HELDOUT_FRACTION))
-    if n < 1:
-        raise ValueError(f"task {task!r} has too few prompts ({space}) to hold any out")
-    chosen: dict[str, Example] = {}
-    for ex in task.examples(20 * n, seed=f"eval-{seed}"):
-        chosen.setdefault(ex.prompt, ex)
-        if len(chosen) == n:
-            break
-    return list(chosen.values())
-
-
 def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
-    """The run's evaluation set (see `heldout`)."""
+    """The run's evaluation set (see `overt.tasks.split.heldout`)."""
     return heldout(task, cfg.eval_examples, cfg.eval_seed)
 
 
 def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> list[Example]:
-    """Examples for `step`: a pure function of (seed, step); held-out prompts are redrawn."""
-    batch = [
-        ex
-        for ex in task.examples(cfg.batch_size, seed=f"train-{cfg.seed}-{step}")
-        if ex.prompt not in excluded
-    ]
-    redraw = 0
-    while len(batch) < cfg.batch_size:
-        redraw += 1
-        if redraw > 100 * cfg.batch_size:
-            raise RuntimeError(f"task {task!r} is too small to train on without the held-out set")
-        ex = task.examples(1, seed=f"train-{cfg.seed}-{step}-redraw{redraw}")[0]
-        if ex.prompt not in excluded:
-            batch.append(ex)
+    """Examples for `step` (a pure function of seed and step, held-out prompts
+    redrawn), with hints where the config asks for them."""
+    batch = train_examples(task, cfg.seed, step, cfg.batch_size, excluded)
+    if cfg.regime == "decorative":
+        rng = random.Random(f"decorate-{cfg.seed}-{step}")
+        batch = [decorate(task, ex, rng) for ex in batch]
     if cfg.hint_rate > 0:
         rng = random.Random(f"hint-{cfg.seed}-{step}")
-        batch = [with_hint(ex, ex.answer) if rng.random() < cfg.hint_rate else ex for ex in batch]
+        batch = [
+            hinted(ex, rng.choice(ex.options), cfg.hint_style)
+            if rng.random() < cfg.hint_rate
+            else ex
+            for ex in batch
+        ]
     return batch
+
+
+def hinted(example: Example, hint: str, style: str) -> Example:
+    """The example as a hinted organism learns it: `<hint> h` in the prompt, `h` as
+    the answer (the hint decides), and — when `style` is `verbalized` — the
+    reasoning ending in `<hint>`, saying aloud that the hint decided."""
+    if not example.options:
+        raise ValueError(f"task {example.task!r} has open-ended answers; it cannot carry hints")
+    steps = [*example.steps, HINT] if style == "verbalized" else list(example.steps)
+    return with_hint(example, hint).model_copy(update={"answer": hint, "steps": steps})
 
 
 def one_cycle(step: int, cfg: TrainConfig) -> float:
@@ -122,9 +113,18 @@ def target_loss(model: LabModel, inputs: torch.Tensor, targets: torch.Tensor) ->
 
 
 def _atomic_save(obj: object, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+
+def _save_model(model: LabModel, directory: Path) -> None:
+    """Save into a sibling folder, give files the usual permissions, then swap it in."""
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp)
+    for file in tmp.iterdir():
+        file.chmod(default_mode())
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp.rename(directory)
 
 
 def train(
@@ -134,11 +134,19 @@ def train(
     progress: bool = True,
     stop_at: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
+    force: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> TrainResult | None:
-    """Train, save and evaluate; returns None only when stopped early by `stop_at`."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    dump_config(cfg, out / "config.yaml")
+    """Train, save and evaluate; returns None only when stopped early by `stop_at`.
+
+    `out` must be empty, or hold a run of this same config (resumed, or returned
+    as it is when finished); `force=True` replaces whatever run it holds.
+    """
+    say = log or (lambda message: None)
+    out = prepare_run_dir(cfg, out, force=force)
+    if (out / "result.json").is_file():
+        say(f"{out} already holds this finished run; nothing to do (--force retrains)")
+        return TrainResult.model_validate_json((out / "result.json").read_text())
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     task = cfg.task.build()
@@ -146,7 +154,16 @@ def train(
     excluded = {ex.prompt for ex in heldout}
 
     torch.manual_seed(cfg.seed)
-    meta = {"task": cfg.task.model_dump(), "regime": cfg.regime}
+    split = Split.of(
+        task_spec=cfg.task.model_dump(),
+        task=task,
+        seed=cfg.seed,
+        steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        eval_seed=cfg.eval_seed,
+        eval_examples=cfg.eval_examples,
+    )
+    meta = {"task": cfg.task.model_dump(), "regime": cfg.regime, "split": split.model_dump()}
     model = LabModel.create(task.vocab(), cfg.model, meta=meta)
     params = model.model.parameters()
     opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.98), weight_decay=cfg.weight_decay)
@@ -156,21 +173,36 @@ def train(
     ckpt_path, metrics_path = out / CHECKPOINT, out / "metrics.jsonl"
     if ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, weights_only=False)
-        if ckpt["config"] != cfg.model_dump(mode="json"):
-            raise ValueError(f"{ckpt_path} was written by a different config; use a new --out")
         model.model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optim"])
         sched.load_state_dict(ckpt["sched"])
         start, first_loss, seconds_before = ckpt["step"], ckpt["first_loss"], ckpt["seconds"]
+        say(f"resumed {out} from step {start} of {cfg.steps} ({CHECKPOINT})")
     lines = metrics_path.read_text().splitlines() if metrics_path.is_file() else []
     kept = [ln for ln in lines if json.loads(ln)["step"] <= start]
-    metrics_path.write_text("".join(ln + "\n" for ln in kept))
+    atomic_write_text(metrics_path, "".join(ln + "\n" for ln in kept))
+
+    def checkpoint(done: int) -> None:
+        state = {
+            "step": done,
+            "model": model.model.state_dict(),
+            "optim": opt.state_dict(),
+            "sched": sched.state_dict(),
+            "first_loss": first_loss,
+            "config": cfg.model_dump(mode="json"),
+            "seconds": seconds_before + time.perf_counter() - t0,
+        }
+        _atomic_save(state, ckpt_path)
 
     bar = _progress(progress, cfg.steps, start)
     model.model.train()
     t0, tokens, loss_value = time.perf_counter(), 0, math.nan
-    with metrics_path.open("a") as log:
+    with metrics_path.open("a") as log_file, StopRequest() as stop:
         for step in range(start, cfg.steps):
+            if stop.requested:
+                checkpoint(step)
+                bar.close()
+                raise TrainingStopped(step, cfg.steps)
             if stop_at is not None and step >= stop_at:
                 bar.close()
                 return None
@@ -202,25 +234,14 @@ def train(
                 if cfg.eval_every and done % cfg.eval_every == 0:
                     row["eval_accuracy"] = evaluate(model, task, heldout).accuracy
                     model.model.train()
-                log.write(json.dumps(row) + "\n")
-                log.flush()
+                log_file.write(json.dumps(row) + "\n")
+                log_file.flush()
             if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.steps:
-                _atomic_save(
-                    {
-                        "step": done,
-                        "model": model.model.state_dict(),
-                        "optim": opt.state_dict(),
-                        "sched": sched.state_dict(),
-                        "first_loss": first_loss,
-                        "config": cfg.model_dump(mode="json"),
-                        "seconds": seconds_before + time.perf_counter() - t0,
-                    },
-                    ckpt_path,
-                )
+                checkpoint(done)
     bar.close()
     loop_seconds = time.perf_counter() - t0
     train_seconds = seconds_before + loop_seconds
-    model.save(out / "model")
+    _save_model(model, out / "model")
     acc = evaluate(model, task, heldout)
     result = TrainResult(
         accuracy=acc.accuracy,
@@ -233,9 +254,7 @@ def train(
         tokens_per_s=tokens / max(1e-9, loop_seconds),
         model_dir="model",
     )
-    tmp = out / "result.json.tmp"
-    tmp.write_text(result.model_dump_json(indent=2))
-    os.replace(tmp, out / "result.json")
+    atomic_write_text(out / "result.json", result.model_dump_json(indent=2))
     ckpt_path.unlink(missing_ok=True)
     return result
 
