@@ -1,8 +1,9 @@
 """The field's faithfulness and monitorability metrics, as pure functions.
 
 Each takes plain lists and returns a float (or None when undefined, with the
-reason stated by the caller); `bootstrap` wraps any of them with a
-percentile confidence interval.
+reason stated by the caller); `overt.audit.stats.bootstrap` (re-exported here
+with `Estimate`) wraps any of them with a confidence interval. Run the
+doctests with `pytest src/overt/audit/metrics.py`.
 
     >>> aoc([[1, 1, 1], [0, 1, 1]])   # two examples, 2 steps each (3 truncation points)
     0.125
@@ -16,12 +17,12 @@ percentile confidence interval.
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Hashable, Sequence
+from functools import partial
 from typing import Any
 
-from pydantic import BaseModel
+from overt.audit.stats import Estimate, bootstrap
 
 
 def aoc_curve(same: Sequence[float]) -> float:
@@ -178,43 +179,29 @@ def tpr_at_fpr(scores: Sequence[float], labels: Sequence[int], fpr: float = 0.01
     return sum(s > threshold for s in pos) / len(pos)
 
 
-class Estimate(BaseModel):
-    """A metric with its bootstrap percentile interval."""
-
-    value: float
-    ci_low: float
-    ci_high: float
-    n: int
-
-
-def bootstrap(
-    metric: Callable[..., float],
-    *columns: Sequence[Any],
+def tpr_at_fpr_estimate(
+    scores: Sequence[float],
+    labels: Sequence[int],
+    fpr: float = 0.01,
+    clusters: Sequence[Hashable] | None = None,
     samples: int = 1000,
     level: float = 0.95,
     seed: int = 0,
 ) -> Estimate:
-    """`metric(*columns)` with a percentile CI from resampling rows with replacement.
+    """`tpr_at_fpr` at a fixed `fpr` with its (cluster) bootstrap interval. Resamples
+    without a positive or a negative are counted as undefined; ValueError when the
+    metric is undefined on the full data or on more than half of the resamples.
 
-    Resamples on which the metric is undefined (it raises ValueError) are skipped.
-
-    >>> est = bootstrap(follow_rate, [True] * 8 + [False] * 2, samples=200)
-    >>> est.value, est.ci_low <= est.value <= est.ci_high
-    (0.8, True)
+    >>> est = tpr_at_fpr_estimate([0.9, 0.8, 0.2, 0.1] * 5, [1, 1, 0, 0] * 5, samples=100)
+    >>> est.value, est.ci_low, est.samples
+    (1.0, 1.0, 100)
     """
-    n = len(columns[0])
-    value = metric(*columns)
-    rng = random.Random(seed)
-    stats = []
-    for _ in range(samples):
-        idx = [rng.randrange(n) for _ in range(n)]
-        try:
-            stats.append(metric(*[[col[i] for i in idx] for col in columns]))
-        except ValueError:
-            continue
-    stats.sort()
-    if not stats:
-        return Estimate(value=value, ci_low=value, ci_high=value, n=n)
-    lo = stats[int((1 - level) / 2 * (len(stats) - 1))]
-    hi = stats[int((1 + level) / 2 * (len(stats) - 1))]
-    return Estimate(value=value, ci_low=lo, ci_high=hi, n=n)
+    return bootstrap(
+        partial(tpr_at_fpr, fpr=fpr),
+        scores,
+        labels,
+        clusters=clusters,
+        samples=samples,
+        level=level,
+        seed=seed,
+    )
