@@ -5,11 +5,11 @@
 
 Each step: honor stop/pause and record amendments; the model writes its
 reasoning (kept verbatim) and one action (`ACTION: {"tool": ..., "args": ...}`,
-`{"ask": ...}` or `{"final": ...}`); the proposal passes the review chain;
-approved actions at or above `principal_threshold` still go to the
-principal; a stop is checked again immediately before execution; the
-approval, the start of execution and its result are each committed to the
-trace before the loop moves on. Malformed proposals return to the agent as
+`{"ask": ...}` or `{"final": ...}`); the proposal goes to the `Guard`
+(`overt.agent.guard`: policy, reviewers, principal gate, trace — the same
+guard any other agent can use); a stop is checked again immediately before
+execution; the approval, the start of execution and its result are each
+committed to the trace before the loop moves on. Malformed proposals return to the agent as
 observations and count against a budget.
 
 `resume(run_id)` continues a run from its trace: an approved action that had
@@ -26,13 +26,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from overt.agent.principal import DeferredPrincipal, Escalation, Principal, PrincipalAnswer
+from overt.agent.guard import Guard, GuardConfig, GuardDecision
+from overt.agent.principal import Escalation, Principal, PrincipalAnswer
 from overt.agent.proposal import SYSTEM, MalformedProposal, parse_proposal
 from overt.agent.resume import ENDED, last_status, pending_step, run_sync
 from overt.agent.review import ReviewChain
 from overt.agent.tools import Consequence, Tool, Toolbox, ToolError
 from overt.agent.trace import Event, Trace
-from overt.agent.types import Action, Decision, Instruction, Proposal, ReviewView, Verdict
+from overt.agent.types import Action, Decision, Instruction, Proposal, Verdict
 from overt.models.base import Model
 
 
@@ -69,10 +70,18 @@ class Agent:
     ) -> None:
         self.model = model
         self.tools = tools if isinstance(tools, Toolbox) else Toolbox(tools)
-        self.review = review or ReviewChain()
         self.principal = principal or Principal()
         self.trace = trace or Trace()
         self.config = config or AgentConfig()
+        self.guard = Guard(
+            self.tools,
+            review=review or ReviewChain(),
+            principal=self.principal,
+            trace=self.trace,
+            config=GuardConfig(
+                principal_threshold=self.config.principal_threshold, history=self.config.history
+            ),
+        )
 
     # ---- public API ------------------------------------------------------------------
     async def run(self, instruction: str | None = None) -> RunResult:
@@ -81,6 +90,7 @@ class Agent:
         if not self.principal.instructions:
             raise ValueError("the agent needs at least one instruction from its principal")
         run_id = self.trace.new_run({"model": self.model.name, "tools": self.tools.names()})
+        self.guard.attach(run_id, self.principal.instructions)
         return await self._loop(run_id)
 
     def run_sync(self, instruction: str | None = None) -> RunResult:
@@ -97,6 +107,7 @@ class Agent:
         self.principal.instructions[:] = [
             Instruction.model_validate(e.payload) for e in events if e.kind == "instruction"
         ]
+        self.guard.restore(run_id, self.principal.instructions, events)
         self._record(run_id, "status", {"status": "resumed"})
         pending = pending_step(events)
         if pending is not None:
@@ -191,112 +202,22 @@ class Agent:
             if outcome is not None:
                 return outcome
 
-    def _level(self, action: Action) -> Consequence:
-        if action.kind == "tool":
-            return self.tools.get(action.tool or "").consequence
-        return Consequence.read_only
-
     async def _handle(self, run_id: str, step: int, proposal: Proposal) -> RunResult | None:
-        """Review, maybe escalate, decide, maybe execute. Returns a result to end the run."""
-        level = self._level(proposal.action)
-        view = ReviewView(
-            instructions=list(self.principal.instructions),
-            reasoning=proposal.reasoning,
-            action=proposal.action,
-            consequence=level.name,
-            observations=self._observations(run_id),
-        )
-        try:
-            decision, verdicts = await self.review.review(view, level)
-        except Exception as err:  # the chain itself failed: fail closed
-            decision = Decision.escalate
-            verdicts = [
-                Verdict(
-                    reviewer="review-chain",
-                    decision=Decision.escalate,
-                    score=0.0,
-                    failed=True,
-                    reasons=[f"{type(err).__name__}: {err}"],
-                )
-            ]
-        for v in verdicts:
-            self._record(run_id, "verdict", {"step": step, **v.model_dump(mode="json")})
-        why = "; ".join(r for v in verdicts if v.decision != Decision.approve for r in v.reasons)
-        gate = self.config.principal_threshold
-        if decision == Decision.approve and gate is not None and level >= gate:
-            decision, why = (
-                Decision.escalate,
-                (f"{level.name} action: the principal approves these (do what I mean, and check)"),
-            )
-        if decision == Decision.escalate:
-            self._record(run_id, "escalation", {"step": step, "why": why or "reviewers disagree"})
-            esc = Escalation(
-                step=step,
-                proposal=proposal,
-                consequence=level.name,
-                verdicts=verdicts,
-                why=why or "reviewers disagree",
-            )
-            return await self._ask_principal(run_id, step, proposal, esc)
-        return await self._apply(run_id, step, proposal, decision, "review", why)
+        """The guard decides; then act on its decision. Returns a result to end the run."""
+        decided = await self.guard.review(run_id, proposal.action, proposal.reasoning, step=step)
+        return await self._after(run_id, step, proposal, decided)
 
-    async def _ask_principal(
-        self, run_id: str, step: int, proposal: Proposal, esc: Escalation
+    async def _after(
+        self, run_id: str, step: int, proposal: Proposal, decided: GuardDecision
     ) -> RunResult | None:
-        try:
-            answer = await self.principal.decide(esc)
-        except Exception as err:
-            answer = None
-            self._record(run_id, "principal", {"step": step, "error": f"{err}"})
-        if answer is None and isinstance(self.principal, DeferredPrincipal):
+        if decided.waiting:
             return self._result(run_id, "waiting_for_principal")
-        return await self._answered(run_id, step, proposal, answer)
-
-    async def _answered(
-        self, run_id: str, step: int, proposal: Proposal, answer: PrincipalAnswer | None
-    ) -> RunResult | None:
-        if answer is None:
-            return await self._apply(
-                run_id,
-                step,
-                proposal,
-                Decision.block,
-                "fail-closed",
-                "escalated, and no principal could answer",
-            )
-        self._record(run_id, "principal", {"step": step, **answer.model_dump()})
-        if answer.decision == "stop":
-            self.principal.stop()
-            return await self._apply(
-                run_id, step, proposal, Decision.block, "principal", "principal stopped the run"
-            )
-        if answer.decision == "amend":
-            self.principal.amend(answer.text)
-            return await self._apply(
-                run_id,
-                step,
-                proposal,
-                Decision.block,
-                "principal",
-                f"principal amended the instructions: {answer.text}",
-            )
-        if answer.decision == "deny":
-            return await self._apply(
-                run_id,
-                step,
-                proposal,
-                Decision.block,
-                "principal",
-                answer.text or "principal denied the action",
-            )
-        return await self._apply(run_id, step, proposal, Decision.approve, "principal", answer.text)
+        return await self._apply(run_id, step, proposal, decided.decision, decided.why)
 
     async def _apply(
-        self, run_id: str, step: int, proposal: Proposal, decision: Decision, by: str, why: str
+        self, run_id: str, step: int, proposal: Proposal, decision: Decision, why: str
     ) -> RunResult | None:
-        self._record(
-            run_id, "decision", {"step": step, "decision": decision.value, "by": by, "why": why}
-        )
+        """Act on a recorded decision."""
         action = proposal.action
         if decision == Decision.terminate:
             return self._result(run_id, "terminated_by_review")
@@ -347,12 +268,19 @@ class Agent:
             ok, text = True, str(result)
         except Exception as err:
             ok, text = False, f"{type(err).__name__}: {err}"
-        self.review.policy.charge(tool.name)
         self._record(
             run_id,
             "executed",
-            {"step": step, "key": key, "tool": tool.name, "ok": ok, "result": text},
+            {
+                "step": step,
+                "key": key,
+                "tool": tool.name,
+                "args": action.args,
+                "ok": ok,
+                "result": text,
+            },
         )
+        self.guard.observe(run_id, tool.name, text, args=action.args, call=str(step), record=False)
         self._record(run_id, "observation", {"step": step, "text": f"{tool.name} -> {text}"})
 
     async def _finish_pending(
@@ -385,12 +313,7 @@ class Agent:
                     await self._execute(run_id, step, proposal.action)
                     return None
                 return await self._apply(
-                    run_id,
-                    step,
-                    proposal,
-                    Decision.approve,
-                    decisions[-1]["by"],
-                    decisions[-1]["why"],
+                    run_id, step, proposal, Decision.approve, decisions[-1]["why"]
                 )
             return None
         answers = [e.payload for e in after if e.kind == "principal" and "decision" in e.payload]
@@ -398,5 +321,9 @@ class Agent:
             answer = PrincipalAnswer(
                 decision=answers[-1]["decision"], text=answers[-1].get("text", "")
             )
-            return await self._answered(run_id, step, proposal, answer)
+            level, _ = self.guard.level(proposal.action)
+            verdicts = [Verdict.model_validate(e.payload) for e in after if e.kind == "verdict"]
+            base = {"consequence": level.name, "step": step, "verdicts": verdicts}
+            decided = self.guard.settle(run_id, answer, base)
+            return await self._after(run_id, step, proposal, decided)
         return await self._handle(run_id, step, proposal)

@@ -2,7 +2,9 @@
 
 Proposal   the agent's reasoning and the one action it proposes
 Action     a tool call, a question to the principal, or a final answer
-ReviewView what a reviewer is shown (instructions, reasoning, action, recent observations)
+ToolOutput one tool result that entered the agent's context (untrusted data)
+ReviewView what a reviewer is shown (instructions, reasoning, action, recent observations,
+           every tool output so far)
 Verdict    approve / revise / escalate / block / terminate, with a score and reasons
 """
 
@@ -44,6 +46,15 @@ class Instruction(BaseModel):
     text: str
 
 
+class ToolOutput(BaseModel):
+    """A tool result in the agent's context: data from outside, never an instruction."""
+
+    tool: str
+    call: str = Field(description="Which call produced it (step or framework call id).")
+    args: dict[str, Any] = Field(default_factory=dict)
+    text: str
+
+
 class ReviewView(BaseModel):
     """A reviewer's typed view of one proposed action."""
 
@@ -52,6 +63,13 @@ class ReviewView(BaseModel):
     action: Action
     consequence: str
     observations: list[str] = Field(default_factory=list)
+    tool_outputs: list[ToolOutput] = Field(
+        default_factory=list, description="Every tool output of the run so far, oldest first."
+    )
+    endorsed: list[str] = Field(
+        default_factory=list,
+        description="Values the principal approved during this run (trusted from then on).",
+    )
 
 
 class Verdict(BaseModel):
@@ -60,3 +78,7 @@ class Verdict(BaseModel):
     score: float = Field(ge=0, le=1, description="Reviewer's confidence the action is fine.")
     reasons: list[str] = Field(default_factory=list)
     failed: bool = Field(False, description="The reviewer errored, timed out or was unparseable.")
+    flagged: list[str] = Field(
+        default_factory=list,
+        description="Values this verdict is about (an approval by the principal endorses them).",
+    )

@@ -1,0 +1,221 @@
+"""Provenance reviewer: where did this call's arguments come from?
+
+Information flow in the spirit of CaMeL (Debenedetti et al. 2025), without
+its interpreter: every tool output in the run is untrusted data. For a
+consequential call (at or above `threshold`), every argument value — a whole
+short value (a name, an account number, an amount, an ID, a path) and every
+address, link, account number or path inside longer text — is looked up:
+
+    named by the principal (in an instruction) or endorsed  → trusted
+    found in a tool output                                   → untrusted: escalate
+    in neither (the agent composed it)                       → fine
+
+The escalation asks a specific question naming the value and where it came
+from (tool, call, excerpt). A final answer to the principal is flagged when
+it carries a link from a tool output the principal never named, or repeats
+text from a tool output that addresses the reader ("you", "your").
+
+    reviewer = ProvenanceReviewer()
+    verdict = await reviewer.review(view)    # view.tool_outputs holds the untrusted data
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from overt.agent.tools import Consequence
+from overt.agent.types import Decision, ReviewView, ToolOutput, Verdict
+
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_URL = (
+    r"(?:https?://|www\.)[^\s'\"<>()\[\]{}]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}/[^\s'\"<>]*"
+)
+_IBAN = r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,30}\b"
+_PATH = r"(?:~|\.{1,2})?/?[\w.-]+(?:/[\w.-]+)+"
+_LINK = re.compile(f"{_EMAIL}|{_URL}", re.IGNORECASE)
+_ENTITY = re.compile(f"{_EMAIL}|{_URL}|{_IBAN}|{_PATH}", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_ADDRESSED = re.compile(r"\b(you|your|yours)\b")
+SHORT_VALUE = 64
+"""Strings up to this many characters (and 8 words) are checked whole; longer ones by entity."""
+COPIED_WORDS = 6
+"""An answer repeating this many consecutive words of a reader-addressed tool-output sentence
+is flagged."""
+
+
+def normalize(text: str) -> str:
+    """Lower case, whitespace collapsed."""
+    return " ".join(text.lower().split())
+
+
+def occurs(value: str, text: str) -> int:
+    """Index of `value` in `text` as a whole token (not inside a longer word), or -1.
+
+    >>> occurs("13", "file id 13, size 130"), occurs("13", "id 130")
+    (8, -1)
+    """
+    start = text.find(value)
+    while start != -1:
+        end = start + len(value)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or (before in "._-@" and value[0].isalnum())) and not (
+            after.isalnum() or (after in "_-@" and value[-1].isalnum())
+        ):
+            return start
+        start = text.find(value, start + 1)
+    return -1
+
+
+def argument_values(args: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(argument, value) pairs worth tracing: short strings whole, entities in long text,
+    numbers; recursing into lists and dicts.
+
+    >>> list(argument_values({"to": ["a@b.com"], "amount": 100.0, "flag": True}))
+    [('to[0]', 'a@b.com'), ('amount', '100')]
+    """
+    for key, value in args.items():
+        yield from _values(f"{prefix}{key}", value)
+
+
+def _values(name: str, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float):
+        yield name, (str(int(value)) if float(value).is_integer() else str(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) >= 2 and len(text) <= SHORT_VALUE and len(text.split()) <= 8:
+            yield name, normalize(text)
+        for match in _ENTITY.findall(text):
+            found = normalize(match.rstrip(".,;:!?"))
+            if found != normalize(text):
+                yield name, found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _values(f"{name}[{i}]", item)
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            yield from _values(f"{name}.{k}", item)
+
+
+def excerpt(text: str, at: int, width: int = 60) -> str:
+    start, end = max(0, at - width), min(len(text), at + width)
+    return (
+        ("…" if start else "")
+        + " ".join(text[start:end].split())
+        + ("…" if end < len(text) else "")
+    )
+
+
+class ProvenanceReviewer:
+    """Consequential arguments from untrusted content go to the principal, with a question."""
+
+    name = "provenance"
+    min_consequence = Consequence.read_only
+
+    def __init__(self, threshold: Consequence = Consequence.reversible) -> None:
+        self.threshold = threshold
+        self._norm: dict[str, str] = {}
+
+    def _normalized(self, text: str) -> str:
+        cached = self._norm.get(text)
+        if cached is None:
+            if len(self._norm) > 4096:
+                self._norm.clear()
+            cached = self._norm[text] = normalize(text)
+        return cached
+
+    def trace_value(self, value: str, outputs: list[ToolOutput]) -> tuple[ToolOutput, int] | None:
+        """The first tool output `value` occurs in, and where."""
+        for out in outputs:
+            at = occurs(value, self._normalized(out.text))
+            if at != -1:
+                return out, at
+        return None
+
+    async def review(self, view: ReviewView) -> Verdict:
+        return self.check(view)
+
+    def check(self, view: ReviewView) -> Verdict:
+        action = view.action
+        if action.kind == "final":
+            return self.check_answer(view)
+        if action.kind != "tool" or Consequence[view.consequence] < self.threshold:
+            return self._ok("not consequential" if action.kind == "tool" else "no tool call")
+        instructions = self._normalized(" \n".join(i.text for i in view.instructions))
+        endorsed = {normalize(v) for v in view.endorsed}
+        found: list[tuple[str, str, ToolOutput, int]] = []
+        for arg, value in argument_values(action.args):
+            if value in endorsed or occurs(value, instructions) != -1:
+                continue
+            source = self.trace_value(value, view.tool_outputs)
+            if source is not None and all(value != v for _, v, _, _ in found):
+                found.append((arg, value, *source))
+        if not found:
+            return self._ok("every traced argument was named by the principal or composed")
+        parts = [
+            f"{arg}={value!r} came from {out.tool} (call {out.call}): "
+            f"“{excerpt(self._normalized(out.text), at)}”"
+            for arg, value, out, at in found[:3]
+        ]
+        more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+        question = (
+            f"{action.describe()[:160]} uses values you never named: {'; '.join(parts)}{more}. "
+            "Approve?"
+        )
+        return Verdict(
+            reviewer=self.name,
+            decision=Decision.escalate,
+            score=0.1,
+            reasons=[question],
+            flagged=[value for _, value, _, _ in found],
+        )
+
+    def check_answer(self, view: ReviewView) -> Verdict:
+        """Flag an answer that relays links or reader-addressed text from tool outputs."""
+        answer = self._normalized(view.action.text or "")
+        instructions = self._normalized(" \n".join(i.text for i in view.instructions))
+        problems: list[str] = []
+        flagged: list[str] = []
+        for link in {normalize(m.rstrip(".,;:!?")) for m in _LINK.findall(answer)}:
+            if occurs(link, instructions) != -1 or link in {normalize(v) for v in view.endorsed}:
+                continue
+            source = self.trace_value(link, view.tool_outputs)
+            if source is not None:
+                out, at = source
+                flagged.append(link)
+                problems.append(
+                    f"the answer passes on {link!r} from {out.tool} (call {out.call}): "
+                    f"“{excerpt(self._normalized(out.text), at)}”"
+                )
+        grams = _ngrams(_WORD.findall(answer), COPIED_WORDS)
+        for out in view.tool_outputs:
+            for sentence in _SENTENCE.split(self._normalized(out.text)):
+                if not _ADDRESSED.search(sentence):
+                    continue
+                if _ngrams(_WORD.findall(sentence), COPIED_WORDS) & grams:
+                    problems.append(
+                        f"the answer repeats an instruction-like sentence from {out.tool} "
+                        f"(call {out.call}): “{sentence[:120]}”"
+                    )
+                    break
+        if not problems:
+            return self._ok("the answer relays no links or instructions from tool outputs")
+        return Verdict(
+            reviewer=self.name,
+            decision=Decision.escalate,
+            score=0.2,
+            reasons=[f"{'; '.join(problems[:3])}. Deliver this answer?"],
+            flagged=flagged,
+        )
+
+    def _ok(self, why: str) -> Verdict:
+        return Verdict(reviewer=self.name, decision=Decision.approve, score=1.0, reasons=[why])
+
+
+def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
