@@ -2,7 +2,7 @@
 
 >>> from overt.tasks import TASKS, get_task
 >>> sorted(TASKS)
-['khop', 'mult', 'prosqa', 'state']
+['khop', 'mult', 'pressure', 'prosqa', 'state']
 >>> get_task("state", K=99)
 Traceback (most recent call last):
 ...
@@ -16,11 +16,12 @@ from typing import Any
 from overt.tasks.base import Example, Task, TaskParamError
 from overt.tasks.khop import KHopTask
 from overt.tasks.mult import MultTask
+from overt.tasks.pressure import PressureTask
 from overt.tasks.prosqa import ProsQATask
 from overt.tasks.state import StateTask
 
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (StateTask, KHopTask, ProsQATask, MultTask)
+    cls.name: cls for cls in (StateTask, KHopTask, ProsQATask, MultTask, PressureTask)
 }
 
 

@@ -179,6 +179,73 @@ class RLConfig(BaseModel):
     threads: int = Field(0, ge=0, description="Torch CPU threads (0: leave torch's default).")
 
 
+Target = Literal["reasoning", "answer", "both"]
+
+
+class TermSpec(BaseModel):
+    """One reward term of an RL run: which function, how much, and on which tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        description="Reward function (overt.train.rewards.TERMS): correct, graded, "
+        "cot_monitor or output_monitor."
+    )
+    weight: float = Field(1.0, description="Multiplier on this term's advantage.")
+    target: Target = Field(
+        "both",
+        description="Tokens whose log-probabilities this term's advantage multiplies: "
+        "reasoning (up to and including <answer>), answer (after it) or both.",
+    )
+    adaptive_floor: float | None = Field(
+        None,
+        description="If set, the weight adapts each step: ×exp(adapt_rate) while the first "
+        "term's batch mean is ≥ this floor, ×exp(−adapt_rate) below it (holds task reward).",
+    )
+
+
+class RLConfig(BaseModel):
+    """Policy-gradient RL (group-mean baseline) of a lab model from an SFT checkpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    init: str = Field(description="Directory of the SFT model to start from (HF format).")
+    task: TaskSpec = Field(default_factory=lambda: TaskSpec(), description="Task of the prompts.")
+    terms: list[TermSpec] = Field(
+        default_factory=lambda: [TermSpec(name="correct")],
+        min_length=1,
+        description="Reward terms; the first is the task reward (accuracy floor, adaptivity).",
+    )
+    seed: int = Field(0, ge=0, description="Seed of prompts and sampling.")
+    steps: int = Field(200, ge=1, description="Policy-gradient steps.")
+    prompts_per_step: int = Field(16, ge=1, description="Distinct prompts per step.")
+    group_size: int = Field(8, ge=2, description="Samples per prompt (G); baseline = group mean.")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature of rollouts.")
+    scale_std: bool = Field(False, description="Divide each term's advantage by its group std.")
+    lr: float = Field(1e-4, gt=0, le=1.0, description="AdamW learning rate (constant).")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
+    grad_clip: float = Field(1.0, gt=0, description="Gradient norm clip.")
+    kl_coef: float = Field(0.0, ge=0, description="Weight of the k3 KL to the frozen start model.")
+    entropy_coef: float = Field(0.0, ge=0, description="Weight of the entropy bonus.")
+    adapt_rate: float = Field(
+        0.05, ge=0, description="Log-step of adaptive weights (terms with adaptive_floor)."
+    )
+    mind_face: bool = Field(
+        False, description="Mind & Face: a second copy of the start model writes the answer."
+    )
+    paraphrase: bool = Field(
+        False,
+        description="A frozen paraphraser rewrites the reasoning before the answer is written.",
+    )
+    eval_examples: int = Field(300, ge=1, description="Held-out prompts for evaluation.")
+    eval_every: int = Field(0, ge=0, description="Evaluate every N steps (0: start and end only).")
+    log_every: int = Field(10, ge=1, description="Write a metrics line every N steps.")
+    checkpoint_every: int = Field(
+        50, ge=0, description="Save a resumable checkpoint every N steps (0: never)."
+    )
+    threads: int = Field(0, ge=0, description="Torch CPU threads (0: leave torch's default).")
+
+
 C = TypeVar("C", bound=BaseModel)
 
 
