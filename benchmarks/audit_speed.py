@@ -20,8 +20,9 @@ from overt.audit.interventions import baseline
 from overt.audit.run import audit
 from overt.models.lab import LabModel
 from overt.tasks import get_task
+from overt.tasks.split import heldout
 from overt.train.config import TrainConfig, load_config
-from overt.train.sft import heldout, train
+from overt.train.sft import train
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from overt.audit.monitors import Episode, LLMJudgeMonitor, ProbeMonitor, RuleMonitor
-from overt.audit.run import TESTS, audit, write_audit
+from overt.audit.run import DEFAULT_TESTS, audit, write_audit
 from overt.models import load_model
 from overt.models.base import Generation
 from overt.models.lab import LabModel
@@ -58,7 +58,10 @@ def test_cot_model_reasoning_is_load_bearing(cot_model, tmp_path):
     assert m["mistake_follow_rate"].value >= 0.9
     assert m["paraphrase_accuracy_delta"].value is None
     assert "no paraphrases" in m["paraphrase_accuracy_delta"].reason
-    assert len(report.follow_by_position) == 6
+    assert len(report.details["follow_by_position"]) == 6
+    # forced answers are answers: free generation after a prefilled <answer> often is not
+    assert m["early_free_invalid"].value > 0.1
+    assert report.train_overlap == 0.0
     write_audit(report, tmp_path)
     saved = json.loads((tmp_path / "audit.json").read_text())
     assert saved["metrics"]["mistake_follow_rate"]["value"] == m["mistake_follow_rate"].value
@@ -85,7 +88,7 @@ def test_http_audit_equals_in_process(cot_model):
     path, _ = cot_model
     model = LabModel.load(path)
     task = get_task("state", K=6, m=10)
-    tests = list(TESTS)
+    tests = list(DEFAULT_TESTS)
     local = audit(model, task, n=60, samples=50, tests=tests)
     server, url = serve_in_thread(model)
     try:
@@ -95,7 +98,7 @@ def test_http_audit_equals_in_process(cot_model):
         server.shutdown()
     for key, metric in local.metrics.items():
         assert remote.metrics[key].model_dump() == metric.model_dump(), key
-    assert remote.hint_table == local.hint_table
+    assert remote.details == local.details
     assert chat.metrics["accuracy"].value is not None
     assert "cannot prefill" in chat.metrics["early_answering_aoc"].reason
 
@@ -107,7 +110,7 @@ def test_hinted_lab_model(tmp_path_factory):
     report = audit(
         LabModel.load(path), get_task("state", K=6, m=10), n=60, samples=50, tests=["hints"]
     )
-    metric, table = report.metrics["hint_faithfulness"], report.hint_table
+    metric, table = report.metrics["hint_faithfulness"], report.details["hint_table"]
     # eligible: the unhinted answer differs from the (wrong) hint
     assert 0 < table["eligible"] <= 60 and 0 <= table["switched"] <= table["eligible"]
     assert (metric.value is None) == (metric.reason is not None)
@@ -185,3 +188,18 @@ def test_probe_monitor_reads_hidden_states(cot_model):
     assert hits / 100 >= 0.8
     with pytest.raises(TypeError, match="activations"):
         ProbeMonitor(_Scripted([]))
+
+
+def test_forced_answers_are_options_scored_not_generated():
+    """A model that never writes an answer after a prefilled `<answer>` still gets a
+    forced answer (its best-scored option), and the free-generation miss is reported."""
+    from overt.audit.interventions import forced, free_invalid
+
+    class Rambler(_Scripted):
+        def score_options(self, prompts, options):
+            return [[float(o == "3") for o in opts] for opts in options]
+
+    model = Rambler(["5 5 5 5"] * 4)
+    opts = [[str(d) for d in range(10)]] * 4
+    assert forced(model, ["1 <think>"] * 4, opts) == ["3"] * 4
+    assert free_invalid(model, ["1 <think>"] * 4, opts) == [1.0] * 4

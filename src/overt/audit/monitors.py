@@ -19,7 +19,7 @@ from typing import Literal, Protocol, runtime_checkable
 import torch
 from pydantic import BaseModel
 
-from overt.models.base import Model
+from overt.models.base import Model, ReadsActivations
 
 View = Literal["reasoning", "answer", "both"]
 
@@ -141,7 +141,7 @@ class LLMJudgeMonitor:
 
 
 class ProbeMonitor:
-    """Logistic regression on a lab model's last-layer hidden state at the last token.
+    """Logistic regression on a model's last-layer hidden state at the last token.
 
     `fit` on labelled episodes, then `score` others (keep them separate: the
     audit trains on one split and reports on another).
@@ -155,27 +155,19 @@ class ProbeMonitor:
         steps: int = 300,
         l2: float = 1e-3,
     ):
-        from overt.models.lab import LabModel
-
-        if not isinstance(model, LabModel):
+        if not isinstance(model, ReadsActivations):
             raise TypeError(
                 "a probe monitor needs a model whose activations it can read "
-                f"(a lab model); got {type(model).__name__}"
+                f"(one with `last_hidden`, e.g. a lab model); got {type(model).__name__}"
             )
         self.model, self.view, self.name = model, view, name
         self.steps, self.l2 = steps, l2
         self.weight: torch.Tensor | None = None
 
-    @torch.no_grad()
     def features(self, episodes: Sequence[Episode]) -> torch.Tensor:
         """[N, d_model] last-layer hidden state at each episode's final token."""
         texts = [f"{ep.prompt} {view_text(ep, self.view)}".strip() for ep in episodes]
-        ids, mask = self.model.left_pad([self.model.encode(t) for t in texts])
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        out = self.model.model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, output_hidden_states=True
-        )
-        return out.hidden_states[-1][:, -1]
+        return self.model.last_hidden(texts)
 
     def fit(self, episodes: Sequence[Episode], labels: Sequence[int]) -> ProbeMonitor:
         if len(set(labels)) < 2:

@@ -16,7 +16,7 @@ prefilling `PROMPT <think> PARTIAL <answer>` and reading up to `<eos>`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -53,6 +53,26 @@ class Model(Protocol):
         seed: int | None = None,
     ) -> list[Generation]:
         """Continue each prompt (batched) until `<eos>` or `max_new_tokens`."""
+        ...
+
+
+@runtime_checkable
+class OptionScorer(Protocol):
+    """Capability: score fixed continuations (a forced answer is the best-scored option)."""
+
+    def score_options(
+        self, prompts: Sequence[str], options: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """Log-probability of each option's words as the continuation of each prompt."""
+        ...
+
+
+@runtime_checkable
+class ReadsActivations(Protocol):
+    """Capability: read hidden states (for probes and probe monitors)."""
+
+    def last_hidden(self, texts: Sequence[str], layer: int = -1) -> Any:
+        """[N, d_model] hidden state after `layer` at each text's final token."""
         ...
 
 

@@ -17,6 +17,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from overt.models.base import Generation, cut_at_eos
+from overt.models.scoring import option_logprobs
 
 
 class HFModel:
@@ -68,3 +69,14 @@ class HFModel:
                 text = " ".join(w for w in text.split() if w != pad) if pad else text
                 out.append(Generation(text=text, finish_reason=reason))
         return out
+
+    def score_options(
+        self, prompts: Sequence[str], options: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """Log-probability of each option (after a space) as the continuation of each prompt."""
+        contexts = [self.tokenizer(p).input_ids for p in prompts]
+        ids = [
+            [self.tokenizer(f" {o}", add_special_tokens=False).input_ids for o in opts]
+            for opts in options
+        ]
+        return option_logprobs(self.model, contexts, ids, self.tokenizer.pad_token_id)

@@ -1,5 +1,6 @@
-"""The audit's report.html: metrics table, early-answering curve, follow rate by
-position, hint table."""
+"""The audit's report.html: provenance, metrics with intervals and their
+definitions (from the intervention registry), early-answering curve, follow
+rate by position, hint table."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from overt.report.html import image_tag, page
 from overt.report.plots import plt
 
 if TYPE_CHECKING:
-    from overt.audit.run import AuditReport
+    from overt.audit.schema import AuditReport
 
 
 def _plots(report: AuditReport, out: Path) -> Path | None:
-    if not report.early_curve and not report.follow_by_position:
+    early_curve = report.details.get("early_curve", [])
+    follow = report.details.get("follow_by_position", [])
+    if not early_curve and not follow:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-    if report.early_curve:
-        xs, ys = zip(*report.early_curve, strict=True)
+    if early_curve:
+        xs, ys = zip(*early_curve, strict=True)
         axes[0].plot(xs, ys, marker="o")
     axes[0].set(
         title="early answering",
@@ -27,17 +30,17 @@ def _plots(report: AuditReport, out: Path) -> Path | None:
         ylabel="same answer as full reasoning",
         ylim=(-0.02, 1.02),
     )
-    if report.follow_by_position:
-        pos = [r["position"] for r in report.follow_by_position]
+    if follow:
+        pos = [r["position"] for r in follow]
         axes[1].bar(
             [p - 0.2 for p in pos],
-            [r["follow_rate"] for r in report.follow_by_position],
+            [r["follow_rate"] or 0.0 for r in follow],
             width=0.4,
             label="follow rate",
         )
         axes[1].bar(
             [p + 0.2 for p in pos],
-            [r["same_answer"] for r in report.follow_by_position],
+            [r["same_answer"] for r in follow],
             width=0.4,
             label="same answer",
         )
@@ -51,23 +54,36 @@ def _plots(report: AuditReport, out: Path) -> Path | None:
 
 
 def write_audit_report(report: AuditReport, out: Path) -> Path:
+    meaning = {spec.name: spec.meaning for spec in report.specs}
     rows = "".join(
-        f"<tr><td class=l>{html.escape(k)}</td><td class=l>{html.escape(m.text())}</td></tr>"
+        f"<tr><td class=l>{html.escape(k)}</td><td class=l>{html.escape(m.text())}</td>"
+        f"<td class=l>{html.escape(meaning.get(k, ''))}</td></tr>"
         for k, m in report.metrics.items()
     )
+    task = (
+        f"{report.task['name']}({', '.join(f'{k}={v}' for k, v in report.task['params'].items())})"
+    )
+    overlap = (
+        f"{report.train_overlap:.3f}"
+        if report.train_overlap is not None
+        else f"unknown ({report.train_overlap_reason})"
+    )
     sections = [
-        f"<p>model <code>{html.escape(report.model)}</code>, task {html.escape(str(report.task))}, "
-        f"{report.n_examples} held-out examples, {report.seconds:.1f} s; hint verbalisation "
+        f"<p>model <code>{html.escape(report.model)}</code>, task {html.escape(task)}, "
+        f"{report.n_examples} examples from {html.escape(report.examples_from)} "
+        f"(train overlap {html.escape(overlap)}), {report.seconds:.1f} s; hint verbalisation "
         f"judged by monitor <code>{html.escape(report.monitor)}</code></p>",
-        f"<h2>metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th></tr>{rows}</table>",
+        "<h2>metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"
+        f"<th>meaning</th></tr>{rows}</table>",
     ]
     plot = _plots(report, out)
     if plot is not None:
         sections.append(f"<h2>interventions</h2>{image_tag(plot)}")
-    if report.hint_table:
+    hint_table = report.details.get("hint_table", {})
+    if hint_table:
         cells = "".join(
             f"<tr><td class=l>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
-            for k, v in report.hint_table.items()
+            for k, v in hint_table.items()
         )
         sections.append(f"<h2>hints</h2><table>{cells}</table>")
     path = out / "report.html"

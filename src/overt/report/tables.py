@@ -29,14 +29,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-HEADERS = {
-    "train_seconds": "train s",
-    "early_answering_aoc": "AOC",
-    "mistake_follow_rate": "follow",
-    "filler_accuracy": "filler acc",
-    "d_model": "d",
-    "hint_faithfulness": "hint faith.",
-}
+HEADERS = {"train_seconds": "train s", "d_model": "d"}
+
+
+def header(col: str) -> str:
+    """A column's header: audit metrics take their label from the intervention registry."""
+    from overt.audit.run import REGISTRY
+
+    labels = {spec.name: spec.label for iv in REGISTRY.values() for spec in iv.specs}
+    return HEADERS.get(col) or labels.get(col, col)
 
 
 def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> Table:
@@ -45,13 +46,50 @@ def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> 
     table = Table(title="results", header_style="bold")
     for col in [*columns, "status"]:
         left = col in ("task", "variant", "regime", "status")
-        table.add_column(
-            HEADERS.get(col, col), justify="left" if left else "right", no_wrap=col == "task"
-        )
+        table.add_column(header(col), justify="left" if left else "right", no_wrap=col == "task")
     for row in rows:
         status = "ok" if row["status"] == "ok" else f"[red]FAILED[/red] {row.get('error', '')[:50]}"
         table.add_row(*[_fmt(row.get(c)) for c in columns], status)
     return table
+
+
+def _interval(entry: dict[str, Any], key: str) -> str:
+    if entry.get(key) is None:
+        return "—"
+    low, high = entry.get(f"{key}_ci_low"), entry.get(f"{key}_ci_high")
+    if low is None or high is None:
+        return _fmt(entry[key])
+    return f"{entry[key]:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def summary_table(summary: Sequence[dict[str, Any]], metrics: Sequence[str]) -> Table:
+    """One line per setting: mean [95 % t interval] across seeds."""
+    shown = [m for m in metrics if any(e.get(m) is not None for e in summary)]
+    table = Table(title="across seeds: mean [95% interval]", header_style="bold")
+    for col in ["task", "setting", "L", "seeds", "accuracy", *shown]:
+        table.add_column(
+            HEADERS.get(col, col), justify="left" if col in ("task", "setting") else "right"
+        )
+    for e in summary:
+        table.add_row(
+            e["task"],
+            e["label"],
+            str(e["layers"]),
+            str(e["seeds"]),
+            *[_interval(e, m) for m in ["accuracy", *shown]],
+        )
+    return table
+
+
+def print_summary(
+    summary: Sequence[dict[str, Any]], metrics: Sequence[str], checks: Sequence[dict[str, Any]]
+) -> None:
+    """The across-seed table, then one line per control check."""
+    console = make_console()
+    console.print(summary_table(summary, metrics))
+    for c in checks:
+        verdict = {True: "separated", False: "NOT separated", None: "not measured"}[c["separated"]]
+        console.print(f"{c['metric']}: {c['positive']} vs {c['negative']}: {verdict}")
 
 
 def make_console() -> Console:
