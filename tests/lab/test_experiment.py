@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from overt.errors import UsageError
 from overt.lab.experiment import PRESETS, ExperimentConfig, cell_id, run_experiment
 from overt.lab.headline import headline
 from overt.train.config import ConfigError, load_config
@@ -103,3 +104,20 @@ def test_headline_marks_where_text_reasoning_is_needed():
     (line,) = headline(rows)
     assert "cot 1.000" in line and "no_cot 0.100" in line and "filler FAILED" in line
     assert "reasoning in text needed" in line
+
+
+def test_cell_with_another_config_is_refused_until_force(tmp_path):
+    grid = {
+        "tasks": [{"name": "state", "params": {"K": 1, "m": 5}}],
+        "regimes": ["cot"],
+        "sizes": [{"layers": 1, "d_model": 16}],
+    }
+    base = {"grids": [grid], "train": TINY_TRAIN, "workers": 1, "audit": []}
+    run_experiment(ExperimentConfig.model_validate(base), tmp_path, progress=False)
+    results = (tmp_path / "results.json").read_text()
+    changed = ExperimentConfig.model_validate({**base, "train": {**TINY_TRAIN, "steps": 2}})
+    with pytest.raises(UsageError, match=r"steps: 4 → 2.*--force"):
+        run_experiment(changed, tmp_path, progress=False)
+    assert (tmp_path / "results.json").read_text() == results  # nothing overwritten
+    rows = run_experiment(changed, tmp_path, progress=False, force=True)
+    assert rows[0]["status"] == "ok" and rows[0]["steps"] == 2

@@ -1,13 +1,20 @@
 """Experiments: grids of task × regime × size × seed, trained and scored in one directory.
 
     overt lab run my_grid.yaml --out runs/grid
+    overt lab run my_grid.yaml --out runs/grid --ray            # cells as tasks on local Ray
+    overt lab run my_grid.yaml --out /shared/grid --ray auto    # on a running Ray cluster
     overt lab quickstart --out runs/quickstart
 
-Each cell trains in its own process (as many at once as `workers`, torch
-threads split between them) into `cells/<cell id>/`. A cell that finished
-leaves `result.json` and is skipped on a re-run; a cell that failed leaves
+Each cell trains in its own process into `cells/<cell id>/`: by default in a
+local process pool (as many at once as `workers`, torch threads split between
+them), or with `ray_address` as one Ray task per cell declaring
+`cpus_per_cell` CPUs (the output folder must then be on a filesystem every
+node sees). Both give the same results. A cell that finished leaves
+`result.json` and is skipped on a re-run; a cell that failed leaves
 `error.json` with its traceback, is reported as failed (never as a zero) and is
-tried again on the next run. The output directory gets:
+tried again on the next run. A cell folder holding a run of another config is
+refused before anything starts, unless `force` replaces it. The output
+directory gets:
 
     experiment.yaml   the resolved ExperimentConfig
     cells/<id>/audit/ each trained model's audit (audit.json, report.html)
@@ -25,16 +32,22 @@ import multiprocessing as mp
 import os
 import re
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from itertools import product
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from overt.train.config import Regime, TaskSpec, TrainConfig, dump_config
+from overt.errors import UsageError
+from overt.files import atomic_write_text, check_writable
+from overt.lab import PRESETS
+from overt.train.config import Regime, TaskSpec, TrainConfig
+from overt.train.rundir import clear_run_dir, config_conflict
 
-PRESETS = Path(__file__).parent / "presets"
+__all__ = ["PRESETS", "ExperimentConfig", "cell_id", "run_experiment"]
 
 
 class Size(BaseModel):
@@ -224,18 +237,111 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
     return row
 
 
+Job = tuple[str, str, int, list[str], int]
+
+
+def _died(err: BaseException) -> dict[str, Any]:
+    return {"status": "failed", "error": f"{type(err).__name__}: {err}"}
+
+
+def _local_pool(jobs: dict[str, Job], workers: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run cells in a pool of spawned processes; yield (cell id, outcome) as each ends."""
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        futures: dict[Future, str] = {
+            pool.submit(_run_cell, *job): cid for cid, job in jobs.items()
+        }
+        for fut in as_completed(futures):
+            try:
+                outcome = fut.result()
+            except Exception as err:  # the worker process itself died
+                outcome = _died(err)
+            yield futures[fut], outcome
+
+
+def _ray_tasks(
+    jobs: dict[str, Job], address: str, cpus: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Run cells as Ray tasks (one per cell, `cpus` CPUs each); yield outcomes as each ends.
+
+    `address` "local" starts a Ray instance on this machine for the run; anything
+    else ("auto", "ray://head:10001", "head:6379") connects to a running cluster.
+    """
+    if not jobs:
+        return
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("--ray needs Ray: pip install 'overt[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        try:
+            ray.init(
+                address=None if address == "local" else address,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+        except ConnectionError as err:
+            raise UsageError(f"cannot reach a Ray cluster at {address!r}: {err}") from None
+    try:
+        remote = ray.remote(num_cpus=cpus, max_retries=0)(_run_cell)
+        refs = {remote.remote(*job): cid for cid, job in jobs.items()}
+        pending = list(refs)
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            for ref in finished:
+                try:
+                    outcome = ray.get(ref)
+                except Exception as err:  # the task's worker died or Ray lost it
+                    outcome = _died(err)
+                yield refs[ref], outcome
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _check_cells(cells: list[TrainConfig], out: Path, force: bool) -> None:
+    """Refuse (or with `force`, clear) cell folders that hold a run of another config."""
+    conflicts: list[tuple[Path, str]] = []
+    for cfg in cells:
+        cell = out / "cells" / cell_id(cfg)
+        why = config_conflict(cfg, cell) if cell.is_dir() else None
+        if why:
+            conflicts.append((cell, why))
+    if conflicts and not force:
+        more = f" (and {len(conflicts) - 1} more cells)" if len(conflicts) > 1 else ""
+        raise UsageError(
+            f"{conflicts[0][1]}{more}; rerun with --force to retrain them, or choose a new --out"
+        )
+    for cell, _ in conflicts:
+        clear_run_dir(cell)
+
+
 def run_experiment(
-    config: ExperimentConfig, out: str | Path, *, progress: bool = True
+    config: ExperimentConfig,
+    out: str | Path,
+    *,
+    progress: bool = True,
+    force: bool = False,
+    ray_address: str | None = None,
+    cpus_per_cell: int = 1,
 ) -> list[dict[str, Any]]:
-    """Train every unfinished cell, then write results.json, accuracy.png, report.html."""
+    """Train every unfinished cell, then write results.json, accuracy.png, report.html.
+
+    Cells run in a local process pool, or as Ray tasks when `ray_address` is
+    given ("local" starts Ray here). `force` retrains cells whose saved config
+    differs from the grid's; without it such a cell is a `UsageError`.
+    """
     from overt.report.html import write_report
     from overt.report.plots import accuracy_plot
     from overt.report.tables import print_results
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    dump_config(config, out / "experiment.yaml")
+    out = check_writable(out).resolve()
     cells = config.cells()
+    _check_cells(cells, out, force)
+    atomic_write_text(
+        out / "experiment.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    )
     outcomes: dict[str, dict[str, Any]] = {}
     todo: list[TrainConfig] = []
     for cfg in cells:
@@ -247,41 +353,30 @@ def run_experiment(
             todo.append(cfg)
     cores = os.cpu_count() or 1
     workers = max(1, min(config.workers or cores, len(todo) or 1))
-    threads = max(1, cores // workers)
-    with (
-        _CellProgress(progress, len(cells), len(cells) - len(todo)) as bar,
-        ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool,
-    ):
-        futures: dict[Future, TrainConfig] = {}
-        for cfg in todo:
-            cell_dir = out / "cells" / cell_id(cfg)
-            if cell_dir.is_dir():
-                (cell_dir / "error.json").unlink(missing_ok=True)
-            job = (
-                cfg.model_dump_json(),
-                str(cell_dir),
-                threads,
-                config.audit,
-                config.audit_examples,
-            )
-            futures[pool.submit(_run_cell, *job)] = cfg
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                cfg = futures[fut]
-                try:
-                    outcomes[cell_id(cfg)] = fut.result()
-                except Exception as err:  # the worker process itself died
-                    outcomes[cell_id(cfg)] = {
-                        "status": "failed",
-                        "error": f"{type(err).__name__}: {err}",
-                    }
-                bar.advance(cell_id(cfg), outcomes[cell_id(cfg)])
+    threads = cpus_per_cell if ray_address else max(1, cores // workers)
+    jobs: dict[str, Job] = {}
+    for cfg in todo:
+        cell_dir = out / "cells" / cell_id(cfg)
+        if cell_dir.is_dir():
+            (cell_dir / "error.json").unlink(missing_ok=True)
+        jobs[cell_id(cfg)] = (
+            cfg.model_dump_json(),
+            str(cell_dir),
+            threads,
+            config.audit,
+            config.audit_examples,
+        )
+    runs = (
+        _ray_tasks(jobs, ray_address, cpus_per_cell) if ray_address else _local_pool(jobs, workers)
+    )
+    with _CellProgress(progress, len(cells), len(cells) - len(todo)) as bar:
+        for cid, outcome in runs:
+            outcomes[cid] = outcome
+            bar.advance(cid, outcome)
     rows = [_row(cfg, outcomes[cell_id(cfg)], out / "cells" / cell_id(cfg), out) for cfg in cells]
-    tmp = out / "results.json.tmp"
-    tmp.write_text(json.dumps({"name": config.name, "rows": rows}, indent=2))
-    os.replace(tmp, out / "results.json")
+    atomic_write_text(
+        out / "results.json", json.dumps({"name": config.name, "rows": rows}, indent=2)
+    )
     accuracy_plot(rows, out / "accuracy.png", title=config.name)
     write_report(config.name, rows, out, AUDIT_COLUMNS)
     if progress:
