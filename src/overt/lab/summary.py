@@ -96,8 +96,9 @@ def separations(
                 result[side + "_reason"] = why
                 continue
             e = entries[0]
-            sides[side] = (e[pair.metric], e[f"{pair.metric}_ci_low"], e[f"{pair.metric}_ci_high"])
-            result[side + "_value"] = list(sides[side])
+            value = (e[pair.metric], e[f"{pair.metric}_ci_low"], e[f"{pair.metric}_ci_high"])
+            sides[side] = value
+            result[side + "_value"] = list(value)
         pos, neg = sides["positive"], sides["negative"]
         if pos is None or neg is None:
             result["separated"] = None

@@ -32,6 +32,7 @@ from transformers.cache_utils import DynamicCache
 from transformers.utils import logging as hf_logging
 
 from overt.models.base import BOS, EOS, PAD, SPECIAL_TOKENS, UNK, Generation, cut_at_eos
+from overt.models.scoring import TextLogprobs, option_logprobs, text_logprobs, word_offsets
 
 META_FILE = "overt.json"
 hf_logging.disable_progress_bar()
@@ -139,6 +140,10 @@ class LabModel:
         meta_path = directory / META_FILE
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         model.eval()
+        if "thoughts" in meta:  # a latent organism: restore its thought loop
+            from overt.models.latent import LatentLabModel
+
+            return LatentLabModel(model, tokenizer, meta, name=str(directory))
         return cls(model, tokenizer, meta, name=str(directory))
 
     # ---- text <-> ids --------------------------------------------------------
@@ -157,6 +162,34 @@ class LabModel:
     def missing_words(self, words: Sequence[str]) -> list[str]:
         """Words the tokenizer does not cover (for a vocabulary check before work)."""
         return sorted(set(words) - set(self.vocab))
+
+    # ---- scoring ---------------------------------------------------------------
+    def score_options(
+        self, prompts: Sequence[str], options: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """Log-probability of each option's words as the continuation of each prompt."""
+        contexts = [self.encode(p) for p in prompts]
+        ids = [[self.encode(o)[1:] for o in opts] for opts in options]
+        return option_logprobs(self.model, contexts, ids, self.pad_id)
+
+    def text_logprobs(self, texts: Sequence[str], top: int = 0) -> list[TextLogprobs]:
+        """`<bos>` (offset 0, no log-probability) then each word of each text with
+        log p(word | words before) and the `top` likeliest words."""
+        rows = [self.encode(t) for t in texts]
+        offsets = [[0, *word_offsets(t)] for t in texts]
+        word = self.id_to_word.__getitem__
+        return text_logprobs(self.model, rows, offsets, word, self.pad_id, top)
+
+    @torch.no_grad()
+    def last_hidden(self, texts: Sequence[str], layer: int = -1) -> torch.Tensor:
+        """[N, d_model] hidden state after `layer` (-1: the last, after the final norm)
+        at each text's final token."""
+        ids, mask = self.left_pad([self.encode(t) for t in texts])
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, output_hidden_states=True
+        )
+        return out.hidden_states[layer][:, -1]
 
     # ---- generation ----------------------------------------------------------
     def left_pad(self, batch: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -198,10 +231,23 @@ class LabModel:
         self.model.eval()
         ids, mask = self.left_pad(batch)  # [B, T]
         positions = (mask.cumsum(-1) - 1).clamp(min=0)  # [B, T]
-        cache = DynamicCache()
-        new = torch.empty((len(batch), 0), dtype=torch.long)
-        done = torch.zeros(len(batch), dtype=torch.bool)
-        step_ids = ids
+        return self._continue(
+            ids, mask, positions, DynamicCache(), max_new_tokens, temperature, gen
+        )
+
+    def _continue(
+        self,
+        step_ids: torch.Tensor,
+        mask: torch.Tensor,
+        positions: torch.Tensor,
+        cache: DynamicCache,
+        max_new_tokens: int,
+        temperature: float,
+        gen: torch.Generator | None,
+    ) -> list[Generation]:
+        """Feed `step_ids` (the mask already covers them) over `cache`, then decode."""
+        new = torch.empty((step_ids.shape[0], 0), dtype=torch.long)
+        done = torch.zeros(step_ids.shape[0], dtype=torch.bool)
         for _ in range(max_new_tokens):
             logits = self.model(
                 input_ids=step_ids,
