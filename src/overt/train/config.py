@@ -260,8 +260,8 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
-def format_validation_error(err: ValidationError) -> str:
-    """One line per problem: `field.path: message (got value)`."""
+def format_validation_error(err: ValidationError, cls: type[BaseModel] | None = None) -> str:
+    """One line per problem: `field.path: message (got value)`; unknown keys get a suggestion."""
     lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "config"
@@ -269,7 +269,14 @@ def format_validation_error(err: ValidationError) -> str:
         got = f" (got {e['input']!r})" if e["type"] != "missing" and "input" in e else ""
         if isinstance(e.get("input"), dict):
             got = ""
-        lines.append(f"{loc}: {msg}{got}")
+        hint = ""
+        if e["type"] == "extra_forbidden" and cls is not None:
+            from overt.train.fields import suggest
+
+            msg, near = "unknown field", suggest(cls, loc)
+            hint = f"; did you mean {near}? (`overt lab config` lists every field)"
+            hint = hint if near else "; `overt lab config` lists every field"
+        lines.append(f"{loc}: {msg}{got}{hint}")
     return "\n".join(lines)
 
 
@@ -295,7 +302,7 @@ def load_config(cls: type[C], path: str | Path | None, overrides: Sequence[str] 
     try:
         return cls.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(err)) from None
+        raise ConfigError(format_validation_error(err, cls)) from None
 
 
 def dump_config(cfg: BaseModel, path: Path) -> None:
