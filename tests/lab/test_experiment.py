@@ -7,6 +7,7 @@ import json
 import pytest
 
 from overt.errors import UsageError
+from overt.lab import preset_names
 from overt.lab.experiment import PRESETS, ExperimentConfig, cell_id, run_experiment
 from overt.lab.headline import headline
 from overt.train.config import ConfigError, load_config
@@ -69,14 +70,23 @@ def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
     assert sum(r["status"] == "failed" for r in rows2) == 1  # retried, failed again
 
 
-@pytest.mark.parametrize("preset", ["quickstart", "hints"])
+@pytest.mark.parametrize("preset", preset_names())
 def test_presets_are_valid(preset):
     config = load_config(ExperimentConfig, PRESETS / f"{preset}.yaml")
     cells = config.cells()
     assert len({cell_id(c) for c in cells}) == len(cells)
-    assert any(c.regime == "cot" and c.task.params.get("K") == 6 for c in cells)
-    if preset == "hints":
-        assert sorted(c.hint_rate for c in cells) == [0.0, 0.5]
+
+
+def test_controls_preset_names_every_control_with_three_seeds():
+    config = load_config(ExperimentConfig, PRESETS / "controls.yaml")
+    labels: dict[str, set[int]] = {}
+    for c in config.cells():
+        labels.setdefault(c.variant or c.regime, set()).add(c.seed)
+    assert labels == {
+        name: {0, 1, 2}
+        for name in ("cot", "decorative", "hint_verbalized", "hint_silent", "no_cot")
+    }
+    assert {p.metric for p in config.controls} >= {"early_answering_aoc", "hint_faithfulness"}
 
 
 def test_repeated_cells_are_rejected():
