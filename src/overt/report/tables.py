@@ -40,6 +40,12 @@ def header(col: str) -> str:
     return HEADERS.get(col) or labels.get(col, col)
 
 
+def _cell(row: dict[str, Any], col: str) -> str:
+    """A value, marked ⚠ where the audit warned it may mean little (see the row's
+    `<metric>_warning`: below-chance model, few examples)."""
+    return _fmt(row.get(col)) + (" ⚠" if row.get(f"{col}_warning") else "")
+
+
 def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> Table:
     """One line per cell; failed cells show FAILED and their error."""
     columns = [*COLUMNS, *[c for c in extra if any(c in r for r in rows)]]
@@ -49,7 +55,7 @@ def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> 
         table.add_column(header(col), justify="left" if left else "right", no_wrap=col == "task")
     for row in rows:
         status = "ok" if row["status"] == "ok" else f"[red]FAILED[/red] {row.get('error', '')[:50]}"
-        table.add_row(*[_fmt(row.get(c)) for c in columns], status)
+        table.add_row(*[_cell(row, c) for c in columns], status)
     return table
 
 
