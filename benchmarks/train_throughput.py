@@ -20,7 +20,8 @@ import torch
 from overt.models.lab import LabModel
 from overt.train.config import TrainConfig, load_config
 from overt.train.data import encode_batch
-from overt.train.sft import target_loss, train, train_batch
+from overt.train.plan import target_loss
+from overt.train.sft import train, train_batch
 
 
 def bare_tokens_per_s(cfg: TrainConfig) -> float:

@@ -24,6 +24,8 @@ from typing import Any
 
 from overt.audit import hints as _hints  # noqa: F401  (registers the hint intervention)
 from overt.audit import interventions as iv
+from overt.audit import probes as _probes  # noqa: F401  (registers linear probes)
+from overt.audit import thoughts as _thoughts  # noqa: F401  (registers thought interventions)
 from overt.audit.intervention import REGISTRY, AuditContext, missing_capability
 from overt.audit.monitors import Monitor, RuleMonitor
 from overt.audit.schema import AuditReport, Metric, MetricSpec

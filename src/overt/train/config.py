@@ -26,8 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from overt.models.lab import ModelConfig
 from overt.tasks import Task, TaskParamError, get_task
 
-Regime = Literal["no_cot", "cot", "filler", "decorative"]
-REGIMES: tuple[str, ...] = ("no_cot", "cot", "filler", "decorative")
+Regime = Literal["no_cot", "cot", "filler", "decorative", "latent", "pause", "internalize"]
+REGIMES: tuple[str, ...] = (
+    "no_cot",
+    "cot",
+    "filler",
+    "decorative",
+    "latent",
+    "pause",
+    "internalize",
+)
 
 
 class ConfigError(ValueError):
@@ -61,6 +69,61 @@ class TaskSpec(BaseModel):
         return f"{self.name}({','.join(f'{k}={v}' for k, v in task.p.items())})"
 
 
+class LatentConfig(BaseModel):
+    """The Coconut curriculum of the `latent` and `pause` regimes (overt.train.latent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    c: int = Field(1, ge=1, le=8, description="Thoughts that replace one reasoning step.")
+    warm_steps: int = Field(
+        1000, ge=0, description="Optimizer steps of stage 0: plain cot inside <bot> <eot>."
+    )
+    stage_steps: int = Field(
+        1000, ge=1, description="Optimizer steps of each later stage; the last runs to `steps`."
+    )
+    max_stage: int = Field(
+        0, ge=0, le=64, description="Reasoning steps replaced at the last stage (0: all)."
+    )
+    curriculum: Literal["stepwise", "none"] = Field(
+        "stepwise",
+        description="stepwise: stage k replaces the first k steps by k·c thoughts; none: "
+        "every step replaced from the first optimizer step (Coconut 'w/o curriculum').",
+    )
+    mix_prob: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Chance that a batch is drawn at a uniformly random earlier stage "
+        "(Coconut's uniform_prob, applied per batch).",
+    )
+    reset_optimizer: bool = Field(True, description="Fresh AdamW state at each stage switch.")
+    thought_norm: Literal["none", "embedding"] = Field(
+        "none",
+        description="none: feed the hidden state back as it is; embedding: rescale each "
+        "thought to the mean token-embedding norm.",
+    )
+
+
+class InternalizeConfig(BaseModel):
+    """Stepwise internalisation (Deng et al. 2024) of the `internalize` regime."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    warm_steps: int = Field(1000, ge=0, description="Optimizer steps of full cot first.")
+    stage_steps: int = Field(
+        300, ge=1, description="Optimizer steps between removals; the last runs to `steps`."
+    )
+    remove_per_stage: int = Field(
+        8, ge=1, description="Reasoning tokens removed from the left at each stage."
+    )
+    smoothing: float = Field(
+        4.0,
+        ge=0,
+        description="λ of the extra removal o ~ P(o) ∝ exp(−λ·o) per example (0: none).",
+    )
+    reset_optimizer: bool = Field(True, description="Fresh AdamW state at each removal.")
+
+
 class TrainConfig(BaseModel):
     """Supervised training of one lab model under one regime."""
 
@@ -73,7 +136,10 @@ class TrainConfig(BaseModel):
         "filler: prompt → as many '...' as the reasoning has words → answer; "
         "decorative: written like cot, but half the training chains are corrupted at a random "
         "step (later steps follow the corruption) while the answer stays true, so the answer "
-        "must come from the prompt (the audit's negative control).",
+        "must come from the prompt (the audit's negative control); "
+        "latent: Coconut, steps become continuous thoughts stage by stage (see `latent`); "
+        "pause: the same curriculum with learned pause embeddings as thoughts; "
+        "internalize: reasoning tokens removed from the left stage by stage (see `internalize`).",
     )
     model: ModelConfig = Field(
         default_factory=lambda: ModelConfig(), description="Transformer shape."
@@ -109,6 +175,14 @@ class TrainConfig(BaseModel):
         "silent",
         description="silent: hinted targets keep the task's reasoning; verbalized: the "
         "reasoning ends in '<hint>', saying that the hint decided (the audit's controls).",
+    )
+    latent: LatentConfig = Field(
+        default_factory=lambda: LatentConfig(),
+        description="Curriculum of the latent and pause regimes (ignored by the others).",
+    )
+    internalize: InternalizeConfig = Field(
+        default_factory=lambda: InternalizeConfig(),
+        description="Removal schedule of the internalize regime (ignored by the others).",
     )
 
 

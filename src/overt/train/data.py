@@ -41,10 +41,17 @@ def encode_batch(
     model: LabModel, task: Task, examples: Sequence[Example], regime: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(inputs [B, T], targets [B, T]); targets are -100 outside the target text."""
+    return encode_pairs(model, [(ex, target_text(task, ex, regime)) for ex in examples])
+
+
+def encode_pairs(
+    model: LabModel, pairs: Sequence[tuple[Example, str]]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like `encode_batch`, for (example, target text) pairs built by the caller."""
     rows, spans = [], []
-    for ex in examples:
+    for ex, text in pairs:
         prompt = model.encode(prompt_text(ex))
-        target = [*model.encode(target_text(task, ex, regime))[1:], model.eos_id]
+        target = [*model.encode(text)[1:], model.eos_id]
         rows.append(prompt + target)
         spans.append(len(prompt))
     width = max(len(r) for r in rows) - 1

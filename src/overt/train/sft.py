@@ -34,7 +34,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from pydantic import BaseModel
 
 from overt.files import atomic_write, atomic_write_text, default_mode
@@ -43,8 +42,9 @@ from overt.models.lab import LabModel
 from overt.tasks import Example, Task
 from overt.tasks.split import Split, heldout, train_examples, with_hint
 from overt.train.config import TrainConfig
-from overt.train.data import decorate, encode_batch
+from overt.train.data import decorate
 from overt.train.evaluate import evaluate
+from overt.train.plan import plan_for
 from overt.train.rundir import StopRequest, TrainingStopped, prepare_run_dir
 
 CHECKPOINT = "checkpoint.pt"
@@ -95,21 +95,6 @@ def hinted(example: Example, hint: str, style: str) -> Example:
         raise ValueError(f"task {example.task!r} has open-ended answers; it cannot carry hints")
     steps = [*example.steps, HINT] if style == "verbalized" else list(example.steps)
     return with_hint(example, hint).model_copy(update={"answer": hint, "steps": steps})
-
-
-def one_cycle(step: int, cfg: TrainConfig) -> float:
-    """Learning-rate multiplier: linear warm-up, then cosine decay to zero."""
-    warm = max(1, int(cfg.warmup * cfg.steps))
-    if step < warm:
-        return (step + 1) / warm
-    progress = (step - warm) / max(1, cfg.steps - warm)
-    return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
-def target_loss(model: LabModel, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy over target positions."""
-    logits = model.model(input_ids=inputs).logits  # [B, T, V]
-    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
 
 
 def _atomic_save(obj: object, path: Path) -> None:
@@ -164,10 +149,11 @@ def train(
         eval_examples=cfg.eval_examples,
     )
     meta = {"task": cfg.task.model_dump(), "regime": cfg.regime, "split": split.model_dump()}
-    model = LabModel.create(task.vocab(), cfg.model, meta=meta)
+    plan = plan_for(cfg, task)
+    model = plan.create(meta)
     params = model.model.parameters()
     opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.98), weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: one_cycle(s, cfg))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, plan.lr_factor)
 
     start, first_loss, seconds_before = 0, math.nan, 0.0
     ckpt_path, metrics_path = out / CHECKPOINT, out / "metrics.jsonl"
@@ -206,10 +192,9 @@ def train(
             if stop_at is not None and step >= stop_at:
                 bar.close()
                 return None
-            inputs, targets = encode_batch(
-                model, task, train_batch(cfg, task, step, excluded), cfg.regime
-            )
-            loss = target_loss(model, inputs, targets)
+            if plan.resets_at(step):
+                opt.state.clear()
+            loss, n_tokens = plan.loss(model, train_batch(cfg, task, step, excluded), step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.model.parameters(), cfg.grad_clip)
@@ -217,12 +202,13 @@ def train(
             sched.step()
             loss_value = loss.item()
             first_loss = loss_value if step == 0 else first_loss
-            tokens += inputs.numel()
+            tokens += n_tokens
             done = step + 1
             if on_step is not None:
                 on_step(done, loss_value)
             bar.update(done, loss_value)
-            if done % cfg.log_every == 0 or done == cfg.steps:
+            stage_row = plan.report(done, model, heldout)
+            if done % cfg.log_every == 0 or done == cfg.steps or stage_row:
                 elapsed = time.perf_counter() - t0
                 row = {
                     "step": done,
@@ -230,6 +216,7 @@ def train(
                     "lr": sched.get_last_lr()[0],
                     "tokens_per_s": tokens / elapsed,
                     "elapsed": seconds_before + elapsed,
+                    **stage_row,
                 }
                 if cfg.eval_every and done % cfg.eval_every == 0:
                     row["eval_accuracy"] = evaluate(model, task, heldout).accuracy

@@ -1,0 +1,140 @@
+"""The `latent` (Coconut) and `pause` regimes: a curriculum from written steps to thoughts.
+
+Run it:
+
+    overt lab train --out runs/latent regime=latent task.params.K=2 \\
+        latent.warm_steps=1200 latent.stage_steps=1500 steps=4200
+
+At stage k the first k reasoning steps are replaced by k·c thoughts:
+
+    PROMPT <think> <bot> [k·c thoughts] <eot> STEP_k+1 ; ... <answer> ANSWER <eos>
+
+Stage 0 is plain `cot` inside `<bot> <eot>`. A `latent` thought is the
+last-layer hidden state at the previous position (see `overt.models.latent`);
+a `pause` thought is the learned `<pause>` embedding, so `pause` is the same
+curriculum with nothing fed back (Coconut's "pause as thought"). The loss covers
+only what follows `<eot>`: the remaining written steps and the answer. Without
+curriculum (`latent.curriculum=none`) every step is a thought from the first
+optimizer step. Each stage's end logs its held-out accuracy and the mean norm of
+the thoughts against the mean token-embedding norm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from overt.models.base import ANSWER
+from overt.models.lab import LabModel
+from overt.models.latent import BOT, EOT, PAUSE, LatentLabModel, ThoughtSpec, embedding_norm, think
+from overt.tasks import Example, Task
+from overt.tasks.split import prompt_text
+from overt.train.config import TrainConfig
+from overt.train.plan import STAGE_EVAL_EXAMPLES, StagedPlan
+
+
+def n_steps(task: Task) -> int:
+    """Reasoning steps per example (the tasks used here have a fixed count)."""
+    return len(task.examples(1, seed="latent-steps")[0].steps)
+
+
+def latent_text(task: Task, example: Example, replaced: int) -> str:
+    """What follows `<eot>` when the first `replaced` steps are thoughts."""
+    rest = task.render_reasoning(example.steps[replaced:])
+    return f"{rest} {ANSWER} {example.answer}".strip()
+
+
+def encode_latent_batch(
+    model: LabModel, task: Task, examples: Sequence[Example], replaced: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(prefix [B, P] left-padded, ending in `<bot>`; its mask; suffix [B, S] right-padded,
+    `<eot>` first, `<pad>` after `<eos>`)."""
+    prefixes = [[*model.encode(prompt_text(ex)), model.vocab[BOT]] for ex in examples]
+    prefix, mask = model.left_pad(prefixes)
+    suffixes = [
+        [model.vocab[EOT], *model.encode(latent_text(task, ex, replaced))[1:], model.eos_id]
+        for ex in examples
+    ]
+    suffix = torch.full((len(examples), max(map(len, suffixes))), model.pad_id)
+    for i, row in enumerate(suffixes):
+        suffix[i, : len(row)] = torch.tensor(row)
+    return prefix, mask, suffix
+
+
+def latent_logits(
+    model: LatentLabModel,
+    prefix: torch.Tensor,
+    mask: torch.Tensor,
+    suffix: torch.Tensor,
+    n: int,
+) -> torch.Tensor:
+    """Logits [B, S, V] over the suffix after n thoughts (n+1 passes, one cache)."""
+    state = think(model.model, prefix, mask, model.spec, model.vocab[PAUSE], n=n)
+    width = suffix.shape[1]
+    full_mask = torch.cat([state.mask, state.mask.new_ones(suffix.shape[0], width)], dim=1)
+    return model.model(
+        input_ids=suffix,
+        attention_mask=full_mask,
+        position_ids=state.positions + torch.arange(1, width + 1)[None, :],
+        cache=state.cache,
+        use_cache=True,
+    ).logits
+
+
+class LatentPlan(StagedPlan):
+    """Coconut's curriculum for the `latent` and `pause` regimes."""
+
+    def __init__(self, cfg: TrainConfig, task: Task) -> None:
+        super().__init__(cfg, task)
+        knobs = cfg.latent
+        total = n_steps(task)
+        self.stages = min(knobs.max_stage or total, total)
+        self.stage_steps, self.reset = knobs.stage_steps, knobs.reset_optimizer
+        self.c, self.mix = knobs.c, knobs.mix_prob
+        self.no_curriculum = knobs.curriculum == "none"
+        self.warm = 0 if self.no_curriculum else knobs.warm_steps
+        if self.no_curriculum:
+            self.stage_steps = cfg.steps
+        self.spec = ThoughtSpec(
+            mode="latent" if cfg.regime == "latent" else "pause",
+            n=0,
+            per_step=knobs.c,
+            norm=knobs.thought_norm,
+        )
+
+    def stage(self, step: int) -> int:
+        return self.stages if self.no_curriculum else super().stage(step)
+
+    def bounds(self, stage: int) -> tuple[int, int]:
+        if self.no_curriculum:
+            return 0, self.cfg.steps
+        return super().bounds(stage)
+
+    def create(self, meta: dict[str, Any]) -> LabModel:
+        meta = {**meta, "thoughts": self.spec.model_dump()}
+        return LatentLabModel.create(self.task.vocab(), self.cfg.model, meta=meta)
+
+    def enter(self, model: LabModel, stage: int) -> None:
+        assert isinstance(model, LatentLabModel)
+        model.set_thoughts(stage * self.c)
+
+    def loss(self, model: LabModel, examples: Sequence[Example], step: int) -> tuple[Any, int]:
+        assert isinstance(model, LatentLabModel)
+        self.enter(model, self.stage(step))
+        stage = self.stage(step) if self.no_curriculum else self.batch_stage(step, self.mix)
+        prefix, mask, suffix = encode_latent_batch(model, self.task, examples, stage)
+        logits = latent_logits(model, prefix, mask, suffix, stage * self.c)
+        targets = suffix[:, 1:].masked_fill(suffix[:, 1:] == model.pad_id, -100)
+        loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), targets.flatten(), ignore_index=-100)
+        return loss, prefix.numel() + suffix.numel() + stage * self.c * len(examples)
+
+    def extra(self, model: LabModel, heldout: Sequence[Example]) -> dict[str, Any]:
+        assert isinstance(model, LatentLabModel)
+        examples = heldout[:STAGE_EVAL_EXAMPLES]
+        thoughts, _ = model.read_thoughts([model.encode(prompt_text(ex)) for ex in examples])
+        model.model.train()
+        norm = float(thoughts.norm(dim=-1).mean()) if thoughts.numel() else None
+        return {"thought_norm": norm, "embedding_norm": embedding_norm(model.model)}
