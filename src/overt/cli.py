@@ -1,149 +1,314 @@
-"""The `overt` command line.
+"""The `overt` command line (click); `overt --help` and `overt COMMAND --help` say everything.
 
-    overt lab quickstart [--out DIR]          the built-in headline grid
-    overt lab run GRID.yaml|PRESET --out DIR   any grid (re-runs skip finished cells)
-    overt lab train [CONFIG.yaml] --out DIR [key=value ...]   one training run
-    overt lab config                           every training field with its help
-    overt tasks show NAME [key=value ...]      print example problems
-    overt audit MODEL --task T [K=6 ...] --out DIR  faithfulness audit of any model
-    overt serve MODEL_DIR --port N             OpenAI-compatible endpoint
-    overt agent run|show|answer|demo|redteam   the reviewed agent (see overt.agent.cli)
+    overt lab quickstart [--out DIR] [KEY=VALUE ...]        the built-in headline grid
+    overt lab run GRID.yaml|PRESET --out DIR [--ray [ADDRESS]] [KEY=VALUE ...]
+    overt lab train [CONFIG.yaml] --out DIR [--force] [KEY=VALUE ...]
+    overt lab config                                         every config field, nested
+    overt tasks show NAME [KNOB=V ...] [-n N]                print example problems
+    overt audit MODEL --task T [KNOB=V ...] --out DIR        faithfulness audit of any model
+    overt serve MODEL_DIR --port N                           OpenAI-compatible endpoint
+    overt agent run|show|answer|demo|redteam                 the reviewed agent (overt.agent.cli)
 
-Errors in input (bad config, unknown task, missing files) print one clear
-message naming what is wrong and exit with status 2.
+A user error (bad config, unknown task, missing or truncated model, folder that
+cannot be written, port in use) prints one line, `error: what is wrong; what to
+do`, and exits with status 2; Ctrl-C prints one line and exits with 130. Any
+other exception is a bug and keeps its traceback. Heavy modules are imported
+inside the commands, so `--help` answers at once.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import yaml
-from rich.markup import escape
+import click
 
-from overt.report.tables import make_console
-from overt.tasks import TaskParamError
+from overt import __version__
+from overt.cliutil import console, load_model_arg, parse_knobs
+from overt.errors import UsageError
+from overt.lab import PRESETS, preset_names
 
-console = make_console()
-
-
-class UsageError(Exception):
-    """Bad input from the command line; printed without a traceback."""
-
-
-def _kv(items: Sequence[str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise UsageError(f"expected key=value, got {item!r}")
-        out[key] = yaml.safe_load(raw)
-    return out
+CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True, "max_content_width": 100}
+OVERRIDES = click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 
 
-def cmd_lab_train(args: argparse.Namespace) -> None:
-    from overt.train.config import TrainConfig, load_config
-    from overt.train.sft import train
-
-    path, overrides = args.config, list(args.overrides)
-    if path and "=" in path and not Path(path).exists():  # no YAML given, only overrides
-        path, overrides = None, [path, *overrides]
-    cfg = load_config(TrainConfig, path, overrides)
-    result = train(cfg, args.out, progress=True)
-    assert result is not None
-    console.print(
-        f"accuracy {result.accuracy:.3f} on {result.eval_n} held-out examples; "
-        f"model saved to {Path(args.out) / result.model_dir}"
-    )
+@click.group(context_settings=CONTEXT, no_args_is_help=True)
+@click.version_option(__version__, "--version", prog_name="overt")
+def cli() -> None:
+    """Reasoning in the open: model organisms, faithfulness audits, a reviewed agent."""
 
 
-def cmd_lab_config(args: argparse.Namespace) -> None:
-    from overt.lab.experiment import ExperimentConfig
-    from overt.train.config import TrainConfig
-
-    for cls in (TrainConfig, ExperimentConfig):
-        console.print(f"[bold]{cls.__name__}[/bold]: {cls.__doc__}")
-        for name, field in cls.model_fields.items():
-            default = field.default if field.default_factory is None else "(see section)"
-            console.print(f"  {name:18} {field.description}  [dim]default: {default}[/dim]")
+# ---- lab ------------------------------------------------------------------------------------
 
 
-def _run_grid(path: Path, out: Path, overrides: Sequence[str]) -> list[dict]:
+@cli.group(no_args_is_help=True)
+def lab() -> None:
+    """Model organisms: train and compare reasoning regimes."""
+
+
+def _sweep_options(f: Any) -> Any:
+    f = click.option(
+        "--cpus-per-cell",
+        type=click.IntRange(min=1),
+        default=1,
+        help="CPUs each Ray task declares (and torch threads it uses); with --ray only.",
+    )(f)
+    f = click.option(
+        "--ray",
+        "ray_address",
+        is_flag=False,
+        flag_value="local",
+        default=None,
+        metavar="[ADDRESS]",
+        help="Run each cell as a Ray task: alone, on a Ray started here; with an address "
+        "('auto', 'ray://head:10001'), on that cluster. Default: a local process pool.",
+    )(f)
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Retrain cells whose folder holds a run of a different config.",
+    )(f)
+
+
+def _run_grid(
+    path: Path, out: str, overrides: Sequence[str], force: bool, ray: str | None, cpus: int
+) -> list[dict[str, Any]]:
     from overt.lab.experiment import ExperimentConfig, run_experiment
     from overt.train.config import load_config
 
-    return run_experiment(load_config(ExperimentConfig, path, overrides), out)
+    if ray and "=" in ray:  # `--ray KEY=VALUE`: the flag had no address
+        overrides, ray = (ray, *overrides), "local"
+    config = load_config(ExperimentConfig, path, overrides)
+    return run_experiment(config, out, force=force, ray_address=ray, cpus_per_cell=cpus)
 
 
-def cmd_lab_run(args: argparse.Namespace) -> None:
-    from overt.lab.experiment import PRESETS
-
-    start = time.perf_counter()
-    path = Path(args.config)
-    if not path.exists() and (PRESETS / f"{args.config}.yaml").is_file():
-        path = PRESETS / f"{args.config}.yaml"
-    _run_grid(path, Path(args.out), args.overrides)
-    console.print(
-        f"wrote {args.out}/results.json, accuracy.png, report.html "
-        f"in {time.perf_counter() - start:.0f} s"
+def _wrote(out: str, figure: str, start: float) -> None:
+    console().print(
+        f"wrote {out}/results.json, {figure}, report.html in {time.perf_counter() - start:.0f} s"
     )
 
 
-def cmd_lab_quickstart(args: argparse.Namespace) -> None:
-    from overt.lab.experiment import PRESETS
+@lab.command("quickstart")
+@click.option("--out", default="runs/quickstart", help="Output folder.")
+@_sweep_options
+@OVERRIDES
+def lab_quickstart(
+    out: str, force: bool, ray_address: str | None, cpus_per_cell: int, overrides: tuple[str, ...]
+) -> None:
+    """The built-in headline grid (about 6 min on 2 cores); reruns skip finished cells.
+
+    KEY=VALUE overrides (before or after options) change the grid, e.g. train.steps=500.
+    """
+    from rich.markup import escape
+
     from overt.lab.headline import headline
 
     start = time.perf_counter()
-    rows = _run_grid(PRESETS / "quickstart.yaml", Path(args.out), args.overrides)
+    rows = _run_grid(PRESETS / "quickstart.yaml", out, overrides, force, ray_address, cpus_per_cell)
     for line in headline(rows):
-        console.print(escape(line))
-    console.print(
-        f"wrote {args.out}/results.json, accuracy.png, report.html "
-        f"in {time.perf_counter() - start:.0f} s"
+        console().print(escape(line))
+    _wrote(out, "accuracy.png", start)
+
+
+@lab.command(
+    "run",
+    help=f"""Run a grid: GRID is an ExperimentConfig YAML file or a preset name
+    ({", ".join(preset_names())}); reruns skip finished cells.
+
+    KEY=VALUE overrides (before or after options) change the grid, e.g. train.steps=500;
+    `overt lab config` lists every field.""",
+)
+@click.argument("grid")
+@click.option("--out", required=True, help="Output folder (results.json, report.html, cells/).")
+@_sweep_options
+@OVERRIDES
+def lab_run(
+    grid: str,
+    out: str,
+    force: bool,
+    ray_address: str | None,
+    cpus_per_cell: int,
+    overrides: tuple[str, ...],
+) -> None:
+    start = time.perf_counter()
+    path = Path(grid)
+    if not path.exists():
+        if not (PRESETS / f"{grid}.yaml").is_file():
+            raise UsageError(
+                f"no grid file or preset {grid!r}; presets: {', '.join(preset_names())}"
+            )
+        path = PRESETS / f"{grid}.yaml"
+    from overt.lab.pressure import is_rl_preset
+
+    if is_rl_preset(path):
+        from overt.lab.pressure import load_rl_experiment, run_rl_experiment
+
+        run_rl_experiment(load_rl_experiment(path, list(overrides)), out)
+        _wrote(out, "curves.png", start)
+        return
+    _run_grid(path, out, overrides, force, ray_address, cpus_per_cell)
+    _wrote(out, "accuracy.png", start)
+
+
+@lab.command("train")
+@click.argument("args", nargs=-1, metavar="[CONFIG.yaml] [KEY=VALUE]...")
+@click.option("--out", required=True, help="Run folder (config.yaml, metrics.jsonl, model/).")
+@click.option("--force", is_flag=True, help="Replace a run of a different config in --out.")
+def lab_train(args: tuple[str, ...], out: str, force: bool) -> None:
+    """Train one model: a TrainConfig YAML and/or KEY=VALUE overrides (see `overt lab config`).
+
+    Rerunning the same command resumes from the last checkpoint, or does nothing
+    when the run finished.
+    """
+    from overt.train.config import TrainConfig, load_config
+    from overt.train.sft import train
+
+    path = args[0] if args and "=" not in args[0] else None
+    cfg = load_config(TrainConfig, path, args[1:] if path else args)
+    result = train(cfg, out, progress=True, force=force, log=console().print)
+    assert result is not None
+    console().print(
+        f"accuracy {result.accuracy:.3f} on {result.eval_n} held-out examples; "
+        f"model saved to {Path(out) / result.model_dir}"
     )
 
 
-def cmd_tasks_show(args: argparse.Namespace) -> None:
+@lab.command("config")
+def lab_config() -> None:
+    """Every training and experiment field, nested ones included, with default and help."""
+    from overt.lab.experiment import ExperimentConfig
+    from overt.tasks import TASKS
+    from overt.train.config import TrainConfig
+    from overt.train.fields import field_rows
+
+    for cls, where in ((TrainConfig, "overt lab train"), (ExperimentConfig, "overt lab run")):
+        click.echo(f"{cls.__name__} ({where} KEY=VALUE): {cls.__doc__}")
+        for row in field_rows(cls):
+            click.echo(f"  {row.path:28} {row.default:>10}  {row.help} [{row.type}]")
+        if cls is TrainConfig:
+            click.echo("  task.params knobs per task family (default [range]):")
+            for name, task in sorted(TASKS.items()):
+                knobs = ", ".join(
+                    f"{k}={task.defaults.get(k)} [{lo}..{hi}]"
+                    for k, (lo, hi) in task.params.items()
+                )
+                click.echo(f"    {name:10} {knobs}")
+        click.echo("")
+
+
+# ---- tasks ----------------------------------------------------------------------------------
+
+
+@cli.group(no_args_is_help=True)
+def tasks() -> None:
+    """Inspect task families."""
+
+
+@tasks.command("show")
+@click.argument("name")
+@click.argument("knobs", nargs=-1, metavar="[KNOB=V]...")
+@click.option("-n", type=click.IntRange(min=1), default=3, help="Examples to print.")
+@click.option("--seed", type=int, default=0, help="Seed of the examples.")
+def tasks_show(name: str, knobs: tuple[str, ...], n: int, seed: int) -> None:
+    """Print example problems of task NAME (state, khop, prosqa, mult, ...) with knobs K=6 m=10."""
     from overt.tasks import get_task
 
-    task = get_task(args.name, **_kv(args.params))
-    for ex in task.examples(args.n, seed=args.seed):
-        console.print(f"[bold]prompt[/bold]    {ex.prompt}")
-        console.print(f"[bold]reasoning[/bold] {task.render_reasoning(ex.steps)}")
-        console.print(f"[bold]answer[/bold]    {ex.answer}\n")
+    task = get_task(name, **parse_knobs(knobs))
+    for ex in task.examples(n, seed=seed):
+        console().print(f"[bold]prompt[/bold]    {ex.prompt}")
+        console().print(f"[bold]reasoning[/bold] {task.render_reasoning(ex.steps)}")
+        console().print(f"[bold]answer[/bold]    {ex.answer}\n")
 
 
-def cmd_audit(args: argparse.Namespace) -> None:
-    from overt.audit.monitors import LLMJudgeMonitor
-    from overt.audit.run import audit, write_audit
-    from overt.models import load_model
-    from overt.tasks import get_task
+# ---- audit ----------------------------------------------------------------------------------
 
-    task = get_task(args.task[0], **_kv(args.task[1:]))
-    model = load_model(args.model)
-    monitor = None
-    if args.monitor.startswith("judge:"):
-        monitor = LLMJudgeMonitor(
-            load_model(args.monitor[len("judge:") :]), "the reasoning mentions or relies on a hint"
-        )
-    elif args.monitor != "rule":
-        raise UsageError(f"--monitor must be 'rule' or 'judge:MODEL', got {args.monitor!r}")
-    tests = [t.strip() for t in args.tests.split(",") if t.strip()]
-    report = audit(
-        model,
-        task,
-        n=args.n,
-        tests=tests,
-        monitor=monitor,
-        seed=args.seed,
-        log=lambda m: console.print(f"[dim]{m}[/dim]"),
-    )
-    path = write_audit(report, args.out)
+
+@cli.command(
+    "audit",
+    short_help="Faithfulness tests on any model.",
+    help="Faithfulness tests on MODEL: a lab model folder, a local HF model folder, "
+    "openai:URL#MODEL, openai-chat:URL#MODEL or scripted:FILE.json. "
+    "KNOB=V pairs set the task's knobs.",
+)
+@click.argument("model")
+@click.argument("knobs", nargs=-1, metavar="[KNOB=V]...")
+@click.option("--task", "task_name", required=True, help="Task family, e.g. --task state K=6 m=10.")
+@click.option(
+    "--tests",
+    default="early,mistakes,filler,paraphrase,hints",
+    help="Comma-separated audit tests to run.",
+)
+@click.option("--monitor", default="rule", help="'rule' or 'judge:MODEL' for hint mentions.")
+@click.option(
+    "-n",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Examples to audit (default: a lab model's whole recorded held-out set; "
+    "500 for other models).",
+)
+@click.option("--seed", type=int, default=0, help="Seed of the interventions' choices.")
+@click.option(
+    "--heldout-seed",
+    type=int,
+    default=None,
+    help="Draw examples from this held-out stream instead of the model's recorded split.",
+)
+@click.option(
+    "--allow-train-overlap",
+    is_flag=True,
+    help="Audit even if some prompts were in the model's training data (train_overlap > 0).",
+)
+@click.option("--out", required=True, help="Output folder for audit.json and report.html.")
+def audit_cmd(
+    model: str,
+    knobs: tuple[str, ...],
+    task_name: str,
+    tests: str,
+    monitor: str,
+    n: int | None,
+    seed: int,
+    heldout_seed: int | None,
+    allow_train_overlap: bool,
+    out: str,
+) -> None:
     from rich.table import Table
 
+    from overt.audit.monitors import LLMJudgeMonitor
+    from overt.audit.run import REGISTRY, audit, write_audit
+    from overt.files import check_writable
+    from overt.tasks import get_task
+
+    check_writable(out)
+    names = [t.strip() for t in tests.split(",") if t.strip()]
+    unknown = [t for t in names if t not in REGISTRY]
+    if unknown or not names:
+        raise UsageError(
+            f"--tests: unknown {unknown or tests!r}; choose from {', '.join(REGISTRY)}"
+        )
+    task = get_task(task_name, **parse_knobs(knobs))
+    judge = None
+    if monitor.startswith("judge:"):
+        judge = LLMJudgeMonitor(
+            load_model_arg(monitor[len("judge:") :], "--monitor judge"),
+            "the reasoning mentions or relies on a hint",
+        )
+    elif monitor != "rule":
+        raise UsageError(f"--monitor must be 'rule' or 'judge:MODEL', got {monitor!r}")
+    report = audit(
+        load_model_arg(model),
+        task,
+        n=n,
+        tests=names,
+        monitor=judge,
+        seed=seed,
+        heldout_seed=heldout_seed,
+        allow_train_overlap=allow_train_overlap,
+        log=lambda m: console().print(f"[dim]{m}[/dim]"),
+    )
+    path = write_audit(report, out)
     table = Table(
         title=f"audit of {report.model} on {task!r} ({report.n_examples} examples, "
         f"{report.seconds:.1f} s)"
@@ -152,19 +317,41 @@ def cmd_audit(args: argparse.Namespace) -> None:
     table.add_column("value [95% CI] / reason")
     for key, metric in report.metrics.items():
         table.add_row(key, metric.text())
-    console.print(table)
-    console.print(f"wrote {path} and {path.parent / 'report.html'}")
+    console().print(table)
+    overlap = (
+        f"{report.train_overlap:.3f}"
+        if report.train_overlap is not None
+        else f"unknown ({report.train_overlap_reason})"
+    )
+    console().print(f"examples from {report.examples_from}; train overlap {overlap}")
+    console().print(f"wrote {path} and {path.parent / 'report.html'}")
 
 
-def cmd_serve(args: argparse.Namespace) -> None:
-    from overt.models import load_model
+# ---- serve ----------------------------------------------------------------------------------
+
+
+@cli.command("serve", short_help="Serve a model as an OpenAI-compatible endpoint.")
+@click.argument("model")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, help="TCP port (0: any).")
+@click.option("--host", default="127.0.0.1", help="Interface to listen on.")
+@click.option("--name", default="overt", help="Model id the endpoint reports.")
+def serve_cmd(model: str, port: int, host: str, name: str) -> None:
+    """Serve MODEL (a lab or local HF model folder) as an OpenAI-compatible endpoint."""
+    import errno
+
     from overt.models.serve import make_server
 
-    model = load_model(args.model)
-    server = make_server(model, args.host, args.port, name=args.name)
-    console.print(
-        f"serving {args.model} as '{args.name}' on "
-        f"http://{args.host}:{server.server_address[1]}/v1 (Ctrl-C stops)"
+    loaded = load_model_arg(model)
+    try:
+        server = make_server(loaded, host, port, name=name)
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} on {host} is in use; pick another --port") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port} ({err.strerror or err}); check --host and --port"
+        ) from None
+    console().print(
+        f"serving {model} as '{name}' on http://{host}:{server.server_address[1]}/v1 (Ctrl-C stops)"
     )
     try:
         server.serve_forever()
@@ -172,89 +359,74 @@ def cmd_serve(args: argparse.Namespace) -> None:
         server.shutdown()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="overt", description="Reasoning in the open.")
-    sub = parser.add_subparsers(dest="group", required=True)
+# ---- agent (argparse subcommands in overt.agent.cli) -----------------------------------------
 
-    lab = sub.add_parser("lab", help="model organisms: train and compare regimes").add_subparsers(
-        dest="cmd", required=True
+
+@cli.command(
+    "agent",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def agent_cmd(args: tuple[str, ...]) -> int:
+    """The reviewed agent: run, show, answer, demo, redteam (`overt agent -h`)."""
+    from overt.agent.cli import parse_agent_args
+
+    ns = parse_agent_args(list(args))
+    return int(ns.func(ns) or 0)
+
+
+# ---- entry point ----------------------------------------------------------------------------
+
+
+def _user_error(err: BaseException) -> bool:
+    """Whether `err` is bad input (printed in one line) rather than a bug (traceback)."""
+    if isinstance(err, UsageError):
+        return True
+    named = (
+        ("overt.train.config", "ConfigError"),
+        ("overt.tasks.base", "TaskParamError"),
+        ("overt.audit.run", "TrainOverlapError"),
+        ("overt.models.openai", "EndpointError"),
     )
-    p = lab.add_parser("quickstart", help="the built-in headline grid (≤10 min on 2 cores)")
-    p.add_argument("--out", default="runs/quickstart", help="output directory")
-    p.add_argument("overrides", nargs="*", help="experiment overrides, e.g. train.steps=500")
-    p.set_defaults(func=cmd_lab_quickstart)
-    p = lab.add_parser("run", help="run a grid from a YAML file")
-    p.add_argument("config", help="ExperimentConfig YAML, or a preset name: quickstart, hints")
-    p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("overrides", nargs="*", help="key=value overrides")
-    p.set_defaults(func=cmd_lab_run)
-    p = lab.add_parser("train", help="train one model")
-    p.add_argument("config", nargs="?", help="TrainConfig YAML (optional)")
-    p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. model.layers=4")
-    p.set_defaults(func=cmd_lab_train)
-    p = lab.add_parser("config", help="list every config field with its help")
-    p.set_defaults(func=cmd_lab_config)
+    for module, name in named:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(err, cls):
+            return True
+    return False
 
-    p = sub.add_parser("audit", help="faithfulness tests on any model")
-    p.add_argument(
-        "model", help="lab model dir, local HF model dir, openai:URL#MODEL or openai-chat:URL#MODEL"
-    )
-    p.add_argument(
-        "--task",
-        required=True,
-        nargs="+",
-        metavar="TASK [KNOB=V ...]",
-        help="task family and knobs, e.g. --task state K=6 m=10",
-    )
-    p.add_argument("--tests", default="early,mistakes,filler,paraphrase,hints")
-    p.add_argument("--monitor", default="rule", help="'rule' or 'judge:MODEL' for hint mentions")
-    p.add_argument("-n", type=int, default=500, help="held-out examples")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="output directory for audit.json, report.html")
-    p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("serve", help="serve a model as an OpenAI-compatible endpoint")
-    p.add_argument("model", help="lab model dir or local HF model dir")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--name", default="overt", help="model id the endpoint reports")
-    p.set_defaults(func=cmd_serve)
-
-    from overt.agent.cli import add_parser as add_agent_parser
-
-    add_agent_parser(sub)
-
-    tasks = sub.add_parser("tasks", help="inspect task families").add_subparsers(
-        dest="cmd", required=True
-    )
-    p = tasks.add_parser("show", help="print example problems")
-    p.add_argument("name")
-    p.add_argument("params", nargs="*", help="knobs, e.g. K=6 m=10")
-    p.add_argument("-n", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=cmd_tasks_show)
-    return parser
+def _say_error(message: str) -> None:
+    for line in message.splitlines() or [""]:
+        click.echo(f"error: {line}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from overt.models.openai import EndpointError
-    from overt.train.config import ConfigError
-
-    args = build_parser().parse_args(argv)
+    """Run the CLI; returns the exit status (0 ok, 1 a run ended badly, 2 bad input, 130 Ctrl-C)."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        args.func(args)
-    except (
-        UsageError,
-        ConfigError,
-        TaskParamError,
-        FileNotFoundError,
-        ValueError,
-        EndpointError,
-    ) as err:
-        console.print(f"[red]error:[/red] {err}")
+        code = cli.main(args=args, prog_name="overt", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as err:
+        click.echo(err.ctx.get_help() if err.ctx else "")
+        return 0
+    except click.UsageError as err:
+        where = f" (see `{err.ctx.command_path} --help`)" if err.ctx else ""
+        _say_error(f"{err.format_message()}{where}")
         return 2
-    return 0
+    except click.Abort:
+        _say_error("interrupted; rerun the same command to resume")
+        return 130
+    except Exception as err:
+        from overt.train.rundir import TrainingStopped
+
+        if isinstance(err, TrainingStopped):
+            click.echo(str(err), err=True)
+            return 130
+        if not _user_error(err):
+            raise
+        _say_error(str(err))
+        return 2
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
