@@ -19,6 +19,7 @@ inside the commands, so `--help` answers at once.
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -187,7 +188,10 @@ def lab_config() -> None:
     for cls, where in ((TrainConfig, "overt lab train"), (ExperimentConfig, "overt lab run")):
         click.echo(f"{cls.__name__} ({where} KEY=VALUE): {cls.__doc__}")
         for row in field_rows(cls):
-            click.echo(f"  {row.path:28} {row.default:>10}  {row.help} [{row.type}]")
+            click.echo(f"  {row.path} = {row.default}  [{row.type}]")
+            click.echo(
+                textwrap.fill(row.help, 100, initial_indent=" " * 6, subsequent_indent=" " * 6)
+            )
         if cls is TrainConfig:
             click.echo("  task.params knobs per task family (default [range]):")
             for name, task in sorted(TASKS.items()):
@@ -277,8 +281,9 @@ def audit_cmd(
     from rich.table import Table
 
     from overt.audit.monitors import LLMJudgeMonitor
-    from overt.audit.run import REGISTRY, audit, write_audit
+    from overt.audit.run import REGISTRY, audit
     from overt.files import check_writable
+    from overt.report.audit_html import write_audit
     from overt.tasks import get_task
 
     check_writable(out)

@@ -8,12 +8,13 @@ import json
 import pytest
 
 from overt.audit.monitors import Episode, LLMJudgeMonitor, ProbeMonitor, RuleMonitor
-from overt.audit.run import DEFAULT_TESTS, audit, write_audit
+from overt.audit.run import DEFAULT_TESTS, audit
 from overt.models import load_model
 from overt.models.base import Generation
 from overt.models.lab import LabModel
 from overt.models.openai import EndpointError, OpenAIModel
 from overt.models.serve import serve_in_thread
+from overt.report.audit_html import write_audit
 from overt.tasks import get_task
 from overt.train.config import TrainConfig, load_config
 from overt.train.sft import train

@@ -10,16 +10,14 @@ the model was trained on are refused unless `allow_train_overlap` is set.
 
 Every metric is a number with its interval, or `null` with a `reason`;
 metrics of a model that does not beat chance, or that rest on few examples,
-carry a `warning`. Nothing unavailable is ever reported as a zero.
+carry a `warning`. Nothing unavailable is ever reported as a zero. Writing
+audit.json and report.html is `overt.report.audit_html.write_audit`.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from overt.audit import hints as _hints  # noqa: F401  (registers the hint intervention)
@@ -183,16 +181,3 @@ def flag_weak(metrics: dict[str, Metric], chance: float) -> None:
             notes.append(f"rests on only {clusters} examples")
         if notes:
             m.warning = "; ".join(notes)
-
-
-def write_audit(report: AuditReport, out: str | Path) -> Path:
-    """audit.json (atomically) and report.html with the curves and the hint table."""
-    from overt.report.audit_html import write_audit_report
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "audit.json.tmp"
-    tmp.write_text(json.dumps(report.model_dump(mode="json"), indent=2))
-    os.replace(tmp, out / "audit.json")
-    write_audit_report(report, out)
-    return out / "audit.json"

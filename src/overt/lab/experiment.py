@@ -41,9 +41,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from overt.audit.stats import wilson
 from overt.errors import UsageError
 from overt.files import atomic_write_text, check_writable
 from overt.lab import PRESETS
+from overt.lab.summary import ControlPair, separations, summarize
 from overt.train.config import Regime, TaskSpec, TrainConfig
 from overt.train.rundir import clear_run_dir, config_conflict
 
@@ -95,6 +97,11 @@ class ExperimentConfig(BaseModel):
         description="Audit tests run on every trained model (see `overt audit`); [] for none.",
     )
     audit_examples: int = Field(200, ge=1, description="Held-out examples per audit.")
+    controls: list[ControlPair] = Field(
+        default_factory=list,
+        description="Metric / positive / negative control triples; results.json says for each "
+        "whether the two settings' across-seed intervals separate.",
+    )
 
     @model_validator(mode="after")
     def _unique_cells(self) -> ExperimentConfig:
@@ -150,8 +157,9 @@ def _run_cell(
     """Worker process: train one cell (unless done) and audit it; failures are written down."""
     import torch
 
-    from overt.audit.run import audit, write_audit
+    from overt.audit.run import audit
     from overt.models.lab import LabModel
+    from overt.report.audit_html import write_audit
     from overt.train.sft import TrainResult, train
 
     torch.set_num_threads(threads)
@@ -182,7 +190,7 @@ def _run_cell(
                 model, cfg.task.build(), n=audit_n, tests=tests, seed=cfg.eval_seed, samples=200
             )
             write_audit(report, directory / "audit")
-            outcome["audit"] = {k: m.value for k, m in report.metrics.items()}
+            outcome["audit"] = {k: m.model_dump(mode="json") for k, m in report.metrics.items()}
         except Exception as err:  # the model stands; its audit is reported as failed
             outcome["audit_error"] = f"{type(err).__name__}: {err}"
     return outcome
@@ -193,17 +201,15 @@ def _finished(cell: Path) -> dict[str, Any]:
     outcome = {"status": "ok", **json.loads((cell / "result.json").read_text())}
     audit_path = cell / "audit" / "audit.json"
     if audit_path.is_file():
-        metrics = json.loads(audit_path.read_text())["metrics"]
-        outcome["audit"] = {k: m["value"] for k, m in metrics.items()}
+        outcome["audit"] = json.loads(audit_path.read_text())["metrics"]
     return outcome
 
 
-AUDIT_COLUMNS = [
-    "early_answering_aoc",
-    "mistake_follow_rate",
-    "filler_accuracy",
-    "hint_faithfulness",
-]
+def audit_columns(tests: list[str]) -> list[str]:
+    """The metric columns of the configured audit tests, from the intervention registry."""
+    from overt.audit.run import REGISTRY
+
+    return [spec.name for t in tests for spec in REGISTRY[t].specs]
 
 
 def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -> dict[str, Any]:
@@ -219,6 +225,8 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
         "status": outcome["status"],
         "chance": task.chance,
         "accuracy": outcome.get("accuracy"),
+        "accuracy_ci_low": None,
+        "accuracy_ci_high": None,
         "train_seconds": outcome.get("train_seconds"),
         "model_dir": None,
         "cell_dir": str(cell_dir.relative_to(out)),
@@ -227,9 +235,16 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
         row["model_dir"] = str((cell_dir / outcome["model_dir"]).relative_to(out))
         for key in ("first_loss", "final_loss", "unanswered", "eval_n", "steps"):
             row[key] = outcome[key]
-        for key, value in outcome.get("audit", {}).items():
-            if key != "accuracy":
-                row[key] = value
+        low, high = wilson(outcome["accuracy"] * outcome["eval_n"], outcome["eval_n"])
+        row["accuracy_ci_low"], row["accuracy_ci_high"] = low, high
+        for key, metric in outcome.get("audit", {}).items():
+            if key == "accuracy":
+                continue
+            row[key] = metric["value"]
+            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = metric["ci_low"], metric["ci_high"]
+            for note in ("reason", "warning"):
+                if metric.get(note):
+                    row[f"{key}_{note}"] = metric[note]
         if "audit_error" in outcome:
             row["audit_error"] = outcome["audit_error"]
     else:
@@ -334,7 +349,7 @@ def run_experiment(
     """
     from overt.report.html import write_report
     from overt.report.plots import accuracy_plot
-    from overt.report.tables import print_results
+    from overt.report.tables import print_results, print_summary
 
     out = check_writable(out).resolve()
     cells = config.cells()
@@ -374,13 +389,15 @@ def run_experiment(
             outcomes[cid] = outcome
             bar.advance(cid, outcome)
     rows = [_row(cfg, outcomes[cell_id(cfg)], out / "cells" / cell_id(cfg), out) for cfg in cells]
-    atomic_write_text(
-        out / "results.json", json.dumps({"name": config.name, "rows": rows}, indent=2)
-    )
+    summary = summarize(rows, audit_columns(config.audit))
+    checks = separations(summary, config.controls)
+    results = {"name": config.name, "rows": rows, "summary": summary, "separations": checks}
+    atomic_write_text(out / "results.json", json.dumps(results, indent=2))
     accuracy_plot(rows, out / "accuracy.png", title=config.name)
-    write_report(config.name, rows, out, AUDIT_COLUMNS)
+    write_report(config.name, rows, out, audit_columns(config.audit))
     if progress:
-        print_results(rows, AUDIT_COLUMNS)
+        print_results(rows, audit_columns(config.audit))
+        print_summary(summary, audit_columns(config.audit), checks)
     return rows
 
 

@@ -5,14 +5,13 @@ rate by position, hint table."""
 from __future__ import annotations
 
 import html
+import json
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from overt.audit.schema import AuditReport
 from overt.report.html import image_tag, page
 from overt.report.plots import plt
-
-if TYPE_CHECKING:
-    from overt.audit.schema import AuditReport
 
 
 def _plots(report: AuditReport, out: Path) -> Path | None:
@@ -89,3 +88,14 @@ def write_audit_report(report: AuditReport, out: Path) -> Path:
     path = out / "report.html"
     path.write_text(page(f"audit: {report.model}", sections))
     return path
+
+
+def write_audit(report: AuditReport, out: str | Path) -> Path:
+    """audit.json (atomically) and report.html with the curves and the hint table."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "audit.json.tmp"
+    tmp.write_text(json.dumps(report.model_dump(mode="json"), indent=2))
+    os.replace(tmp, out / "audit.json")
+    write_audit_report(report, out)
+    return out / "audit.json"
