@@ -1,10 +1,14 @@
 """`overt agent ...` subcommands.
 
 overt agent run "INSTRUCTION" --model SPEC --tools MODULE [--db FILE] [--non-interactive]
-overt agent show [RUN] [--db FILE]           a run's timeline (latest run by default)
+overt agent show [RUN] [--db FILE] [--html FILE]   a run's timeline (latest run by default)
 overt agent answer RUN approve|deny|stop|amend [TEXT] --model ... --tools ...
 overt agent demo [--model SPEC] [--db FILE]
 overt agent redteam [--model SPEC] --out DIR
+
+Bad input (unknown run, missing database, unimportable tools module, folder that
+cannot be written) raises `UsageError`: one line and exit code 2. `run` and
+`answer` exit with 1 when the run ended in a failure status (e.g. model_error).
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ import json
 from pathlib import Path
 
 from overt.agent.trace import Event, Trace
+from overt.cliutil import load_model_arg
+from overt.errors import UsageError
+from overt.files import check_writable
 from overt.report.tables import make_console
 
 console = make_console()
 DEFAULT_DB = "runs/agent.db"
+FAILED = {"model_error", "step_budget_exhausted", "too_many_malformed_proposals"}
 STYLE = {
     "instruction": "bold cyan",
     "reasoning": "white",
@@ -68,23 +76,40 @@ def _agent(args: argparse.Namespace, trace: Trace):  # type: ignore[no-untyped-d
     from overt.agent.loop import Agent
     from overt.agent.principal import DeferredPrincipal, TerminalPrincipal
     from overt.agent.review import ModelReviewer, PolicyReviewer, ReviewChain
-    from overt.agent.tools import load_tools
-    from overt.models import load_model
 
-    model = load_model(args.model)
-    reviewer_model = load_model(args.reviewer_model) if args.reviewer_model else model
+    model = load_model_arg(args.model, "--model")
+    reviewer_model = (
+        load_model_arg(args.reviewer_model, "--reviewer-model") if args.reviewer_model else model
+    )
     reviewers = [ModelReviewer(reviewer_model, r) for r in ("intent", "cot_monitor", "consequence")]
     principal = DeferredPrincipal() if args.non_interactive else TerminalPrincipal()
     return Agent(
         model,
-        load_tools(args.tools),
+        _tools(args.tools),
         review=ReviewChain(PolicyReviewer(), reviewers),
         principal=principal,
         trace=trace,
     )
 
 
-def cmd_run(args: argparse.Namespace) -> None:
+def _tools(module: str):  # type: ignore[no-untyped-def]
+    """The tools of `module`; an unimportable module or one without tools is a UsageError."""
+    from overt.agent.tools import load_tools
+
+    try:
+        return load_tools(module)
+    except ModuleNotFoundError as err:
+        if err.name is None or not module.startswith(err.name):
+            raise  # the module exists but one of its own imports fails: a bug in it
+        raise UsageError(
+            f"--tools: cannot import {module!r} ({err}); pass a module on PYTHONPATH "
+            "whose functions are decorated with @tool (see the README)"
+        ) from None
+    except ValueError as err:
+        raise UsageError(f"--tools: {err}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     from overt.agent.resume import run_sync
 
     trace = _open(args.db)
@@ -98,19 +123,20 @@ def cmd_run(args: argparse.Namespace) -> None:
             f"answer with: overt agent answer {result.run_id} approve|deny|stop "
             f"--model {args.model} --tools {args.tools} --db {args.db}"
         )
+    return 1 if result.status in FAILED else 0
 
 
-def cmd_answer(args: argparse.Namespace) -> None:
+def cmd_answer(args: argparse.Namespace) -> int:
     from overt.agent.resume import run_sync
 
-    trace = _open(args.db)
+    trace = _open(args.db, must_exist=True)
     if not trace.has_run(args.run):
-        raise ValueError(f"no run {args.run!r} in {args.db}")
+        raise UsageError(f"no run {args.run!r} in {args.db}; `overt agent show` lists the last one")
     from overt.agent.resume import last_status
 
     pending = trace.events(args.run, ("escalation",))
     if not pending or last_status(trace.events(args.run)) != "waiting_for_principal":
-        raise ValueError(f"run {args.run} has no escalation waiting for an answer")
+        raise UsageError(f"run {args.run} has no escalation waiting for an answer")
     trace.append(
         args.run,
         "principal",
@@ -123,24 +149,32 @@ def cmd_answer(args: argparse.Namespace) -> None:
     result = run_sync(_agent(args, trace).resume(args.run))
     show_run(trace, args.run)
     console.print(f"status: {result.status}")
+    return 1 if result.status in FAILED else 0
 
 
 def cmd_show(args: argparse.Namespace) -> None:
     trace = _open(args.db, must_exist=True)
     runs = [r for r, _, _ in trace.runs()]
     if not runs:
-        raise ValueError(f"{args.db} holds no runs")
+        raise UsageError(f"{args.db} holds no runs")
     if args.run and args.run not in runs:
-        raise ValueError(f"no run {args.run!r} in {args.db}")
+        raise UsageError(f"no run {args.run!r} in {args.db}; runs: {', '.join(runs[-5:])}")
+    if args.html:
+        from overt.report.trace_html import write_trace_html
+
+        check_writable(Path(args.html).parent, "--html path")
+        write_trace_html(trace, args.run or runs[-1], Path(args.html))
+        console.print(f"wrote {args.html}")
+        return
     show_run(trace, args.run or runs[-1])
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from overt.agent.demo import run_demo
-    from overt.models import load_model
 
+    check_writable(Path(args.db).parent, "--db")
+    model = load_model_arg(args.model, "--model") if args.model else None
     trace = _open(args.db)
-    model = load_model(args.model) if args.model else None
     label = model.name if model else "scripted model (replays fixed agent turns)"
     console.print(f"[bold]overt agent demo[/bold] — agent: {label}")
     for scenario, result, ok in run_demo(trace, model):
@@ -154,12 +188,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_redteam(args: argparse.Namespace) -> None:
     from overt.agent.redteam import run_redteam
-    from overt.models import load_model
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_writable(args.out)
+    model = load_model_arg(args.model, "--model") if args.model else None
     trace = Trace(out / "redteam.db", durability="NORMAL")
-    report = run_redteam(trace, load_model(args.model) if args.model else None)
+    report = run_redteam(trace, model)
     tmp = out / "redteam.json.tmp"
     tmp.write_text(json.dumps(report, indent=2))
     tmp.replace(out / "redteam.json")
@@ -198,9 +231,37 @@ def cmd_redteam(args: argparse.Namespace) -> None:
 def _open(db: str, must_exist: bool = False) -> Trace:
     path = Path(db)
     if must_exist and not path.is_file():
-        raise FileNotFoundError(f"no trace database at {db}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+        raise UsageError(f"no trace database at {db}; pass the --db a run wrote")
+    check_writable(path.parent, "--db")
     return Trace(path)
+
+
+class _HelpWithDefaults(argparse.HelpFormatter):
+    """Help lines end with the option's default, where it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that shows defaults in help and raises UsageError instead of exiting."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpWithDefaults)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def parse_agent_args(argv: list[str]) -> argparse.Namespace:
+    """Parse `overt agent ...` arguments (what follows `agent`); `func` runs the command."""
+    parser = _Parser(prog="overt", add_help=False)
+    add_parser(parser.add_subparsers(dest="group", required=True))
+    return parser.parse_args(["agent", *argv])
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -213,7 +274,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--db", default=DEFAULT_DB, help="trace database (SQLite)")
 
     p = agent.add_parser("run", help="run an instruction")
-    p.add_argument("instruction")
+    p.add_argument("instruction", help="what the principal asks, in words")
     common(p, True)
     p.add_argument("--tools", required=True, help="module whose @tool functions to offer")
     p.add_argument("--reviewer-model", help="model for the reviewers (default: --model)")
@@ -224,21 +285,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_run)
     p = agent.add_parser("answer", help="answer a waiting escalation and resume the run")
-    p.add_argument("run")
-    p.add_argument("decision", choices=["approve", "deny", "stop", "amend"])
-    p.add_argument("text", nargs="*")
+    p.add_argument("run", help="run id, as `overt agent run` printed it")
+    p.add_argument(
+        "decision", choices=["approve", "deny", "stop", "amend"], help="the principal's answer"
+    )
+    p.add_argument("text", nargs="*", help="words for the amendment or the denial")
     common(p, True)
-    p.add_argument("--tools", required=True)
-    p.add_argument("--reviewer-model")
+    p.add_argument("--tools", required=True, help="module whose @tool functions to offer")
+    p.add_argument("--reviewer-model", help="model for the reviewers (default: --model)")
     p.set_defaults(func=cmd_answer, non_interactive=True)
     p = agent.add_parser("show", help="print a run's timeline")
-    p.add_argument("run", nargs="?")
-    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("run", nargs="?", help="run id (default: the latest run)")
+    p.add_argument("--db", default=DEFAULT_DB, help="trace database (SQLite)")
+    p.add_argument("--html", help="write the timeline as a self-contained HTML page here")
     p.set_defaults(func=cmd_show)
     p = agent.add_parser("demo", help="scripted scenarios, no model needed")
     common(p, False)
     p.set_defaults(func=cmd_demo)
     p = agent.add_parser("redteam", help="attack cases with review on and off")
-    p.add_argument("--model")
-    p.add_argument("--out", required=True)
+    p.add_argument("--model", help="agent model spec (default: the scripted agent)")
+    p.add_argument("--out", required=True, help="folder for redteam.json and redteam.db")
     p.set_defaults(func=cmd_redteam)
