@@ -57,6 +57,7 @@ class RLResult(BaseModel):
     end: dict[str, Any]
     steps: int
     train_seconds: float
+    rollout_tokens: int
     rollout_tokens_per_s: float
     model_dir: str
 
@@ -179,7 +180,8 @@ def train_rl(
             weights = adapt(cfg, weights, task_mean)
             done = step + 1
             bar.update(done, loss.item())
-            if done % cfg.log_every == 0 or done == cfg.steps:
+            evaluate_now = bool(cfg.eval_every) and done % cfg.eval_every == 0 and done < cfg.steps
+            if done % cfg.log_every == 0 or done == cfg.steps or evaluate_now:
                 row: dict[str, Any] = {"step": done, "loss": loss.item(), **stats}
                 for (name, values), w in zip(rewards.items(), weights, strict=True):
                     row[f"reward_{name}"] = mean(values)
@@ -191,7 +193,7 @@ def train_rl(
                 row |= {"accuracy": mean(metrics["correct"]), "hack_rate": mean(metrics["hacked"])}
                 row["rollout_tokens_per_s"] = rollout_tokens / max(1e-9, rollout_seconds)
                 row["elapsed"] = seconds_before + time.perf_counter() - t0
-                if cfg.eval_every and done % cfg.eval_every == 0 and done < cfg.steps:
+                if evaluate_now:
                     row |= {f"eval_{k}": v for k, v in evaluator(policy).items()}
                 log.write(json.dumps(row) + "\n")
                 log.flush()
@@ -222,6 +224,7 @@ def train_rl(
         end=end_eval,
         steps=cfg.steps,
         train_seconds=round(train_seconds, 2),
+        rollout_tokens=rollout_tokens,
         rollout_tokens_per_s=rollout_tokens / max(1e-9, rollout_seconds),
         model_dir="model",
     )
