@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from itertools import product
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -97,6 +97,11 @@ class ExperimentConfig(BaseModel):
         description="Audit tests run on every trained model (see `overt audit`); [] for none.",
     )
     audit_examples: int = Field(200, ge=1, description="Held-out examples per audit.")
+    reports: list[Literal["latent"]] = Field(
+        default_factory=list,
+        description="Extra report sections: latent (a Coconut-style table with the published "
+        "numbers beside, accuracy against what an overseer can read, per-stage curves).",
+    )
     controls: list[ControlPair] = Field(
         default_factory=list,
         description="Metric / positive / negative control triples; results.json says for each "
@@ -235,6 +240,9 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
         row["model_dir"] = str((cell_dir / outcome["model_dir"]).relative_to(out))
         for key in ("first_loss", "final_loss", "unanswered", "eval_n", "steps"):
             row[key] = outcome[key]
+        for key in ("tokens_per_answer", "thoughts_per_answer", "seconds_per_answer", "stages"):
+            if key in outcome:
+                row[key] = outcome[key]
         low, high = wilson(outcome["accuracy"] * outcome["eval_n"], outcome["eval_n"])
         row["accuracy_ci_low"], row["accuracy_ci_high"] = low, high
         for key, metric in outcome.get("audit", {}).items():
@@ -398,6 +406,12 @@ def run_experiment(
     if progress:
         print_results(rows, audit_columns(config.audit))
         print_summary(summary, audit_columns(config.audit), checks)
+    if "latent" in config.reports:
+        from overt.lab.latent_report import write_latent_report
+
+        table = write_latent_report(rows, summary, out)
+        if progress:
+            print(table)
     return rows
 
 

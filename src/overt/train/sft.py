@@ -32,9 +32,10 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from overt.files import atomic_write, atomic_write_text, default_mode
 from overt.models.base import HINT
@@ -62,6 +63,12 @@ class TrainResult(BaseModel):
     train_seconds: float
     tokens_per_s: float
     model_dir: str
+    tokens_per_answer: float = 0.0
+    thoughts_per_answer: int = 0
+    seconds_per_answer: float = 0.0
+    stages: list[dict[str, Any]] = Field(
+        default_factory=list, description="Per curriculum stage: step, held-out accuracy, norms."
+    )
 
 
 def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
@@ -240,6 +247,12 @@ def train(
         train_seconds=round(train_seconds, 2),
         tokens_per_s=tokens / max(1e-9, loop_seconds),
         model_dir="model",
+        tokens_per_answer=acc.tokens_per_answer,
+        thoughts_per_answer=acc.thoughts_per_answer,
+        seconds_per_answer=acc.seconds_per_answer,
+        stages=[
+            row for row in map(json.loads, metrics_path.read_text().splitlines()) if "stage" in row
+        ],
     )
     atomic_write_text(out / "result.json", result.model_dump_json(indent=2))
     ckpt_path.unlink(missing_ok=True)
