@@ -43,6 +43,8 @@ METRICS = [
     "greedy_accuracy",
     "hack_rate",
     "detection",
+    "monitor_fpr",
+    "tpr_at_fpr",
     "g_mean2",
     "auroc",
     "output_flag_rate",

@@ -90,6 +90,8 @@ SUMMARY = [
     "hack_rate",
     "detection_start",
     "detection",
+    "monitor_fpr",
+    "tpr_at_fpr",
     "g_mean2",
     "reasoning_len",
     "hack_rate_paraphrased_cot",

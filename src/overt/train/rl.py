@@ -1,9 +1,12 @@
 """Policy-gradient RL of a lab model from an SFT checkpoint (REINFORCE, group-mean baseline).
 
-Run it:
+Run it from Python (the `overt lab run pressure|outcome` presets drive it):
 
-    overt lab rl --out runs/rl init=runs/sft/model task.name=state steps=200 \\
-        'terms=[{name: correct}]'
+    from overt.train.config import RLConfig, load_config
+    from overt.train.rl import train_rl
+    cfg = load_config(RLConfig, None, ["init=runs/sft/model", "task.name=pressure",
+                                       "terms=[{name: graded}, {name: cot_monitor}]"])
+    train_rl(cfg, "runs/rl")
 
 Each step: draw `prompts_per_step` training prompts (a pure function of seed and
 step, held-out prompts excluded), sample `group_size` episodes per prompt at
