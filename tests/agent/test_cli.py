@@ -117,7 +117,7 @@ def test_bad_model_spec_is_a_clear_error(tmp_path, capsys):
         )
         == 2
     )
-    assert "JSON list of strings" in capsys.readouterr().out
+    assert "JSON list of strings" in capsys.readouterr().err
 
 
 def test_pause_blocks_progress_until_resume():

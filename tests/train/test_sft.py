@@ -118,5 +118,5 @@ def test_cli_train_rejects_bad_override_and_writes_nothing(tmp_path, capsys):
     from overt.cli import main
 
     assert main(["lab", "train", "--out", str(tmp_path / "run"), "model.layers=0"]) == 2
-    assert "model.layers" in capsys.readouterr().out
+    assert "model.layers" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
