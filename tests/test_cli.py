@@ -19,15 +19,9 @@ from overt.cli import cli, main
 from overt.models.lab import LabModel, ModelConfig
 from overt.tasks import get_task
 
-TINY_TRAIN = [
-    "model.layers=1",
-    "model.d_model=16",
-    "model.heads=2",
-    "eval_examples=10",
-    "batch_size=8",
-    "log_every=2",
-    "task.params.K=2",
-]
+from .train.test_rundir import TINY
+
+TINY_TRAIN = [a for a in TINY if not a.startswith("steps=")]
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
