@@ -142,7 +142,10 @@ def lab_run(
                 f"no grid file or preset {grid!r}; presets: {', '.join(preset_names())}"
             )
         path = PRESETS / f"{grid}.yaml"
+    from overt.files import check_writable
     from overt.lab.pressure import is_rl_preset
+
+    check_writable(out)
 
     if is_rl_preset(path):
         from overt.lab.pressure import load_rl_experiment, run_rl_experiment
