@@ -88,3 +88,8 @@ def test_unwritable_out_fails_before_work(tmp_path):
     blocker.write_text("")
     with pytest.raises(UsageError, match=r"cannot write to .*file/run .*choose another --out"):
         train(_cfg(), blocker / "run", progress=False)
+
+
+def test_a_failed_attempt_does_not_block_the_retry(tmp_path):
+    (tmp_path / "error.json").write_text("{}")  # an earlier attempt failed before training
+    assert train(_cfg("steps=2"), tmp_path, progress=False) is not None

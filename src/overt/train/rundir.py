@@ -30,6 +30,7 @@ from overt.files import atomic_write_text, check_writable
 
 CONFIG_FILE = "config.yaml"
 ARTIFACTS = ("checkpoint.pt", "metrics.jsonl", "model", "result.json", "error.json", "audit")
+WORK = ("checkpoint.pt", "metrics.jsonl", "model", "result.json")  # what a run would lose
 
 
 class TrainingStopped(Exception):
@@ -53,7 +54,7 @@ def config_conflict(cfg: BaseModel, out: Path) -> str | None:
     """Why `out` cannot hold a run of `cfg` without `--force`, or None when it can."""
     saved_path = out / CONFIG_FILE
     if not saved_path.is_file():
-        leftovers = [name for name in ARTIFACTS if (out / name).exists()]
+        leftovers = [name for name in WORK if (out / name).exists()]
         if not leftovers:
             return None
         return f"{out} holds {', '.join(leftovers)} but no {CONFIG_FILE}"
