@@ -29,10 +29,12 @@ TINY = [
 ]
 
 
-def tiny_latent(mode: str = "latent", n: int = 3, norm: str = "none") -> LatentLabModel:
+def tiny_latent(
+    mode: str = "latent", n: int = 3, norm: str = "none", close: str = "eot"
+) -> LatentLabModel:
     torch.manual_seed(0)
     task = get_task("state", K=3, m=10)
-    meta = {"thoughts": {"mode": mode, "n": n, "norm": norm}}
+    meta = {"thoughts": {"mode": mode, "n": n, "norm": norm, "close": close}}
     return LatentLabModel.create(task.vocab(), SHAPE, meta=meta)
 
 
@@ -62,6 +64,14 @@ def test_latent_forward_equals_sequential_passes_without_cache():
     fast = latent_logits(model, prefix, mask, suffix, n=2)
     slow = naive_logits(model, prefix, mask, suffix, n=2)
     torch.testing.assert_close(fast, slow, atol=1e-5, rtol=1e-4)
+    # without <eot>, the last thought's logits lead and everything shifts by one
+    bare = tiny_latent(close="none")
+    prefix, mask, suffix = encode_latent_batch(bare, task, examples, replaced=2, close="none")
+    assert not (suffix == bare.vocab["<eot>"]).any()
+    fast = latent_logits(bare, prefix, mask, suffix, n=2)
+    slow = naive_logits(bare, prefix, mask, suffix, n=2)
+    torch.testing.assert_close(fast[:, 1:], slow[:, :-1], atol=1e-5, rtol=1e-4)
+    assert fast.shape[1] == suffix.shape[1]
 
 
 def test_gradients_flow_through_the_thought_chain():
@@ -104,10 +114,16 @@ def test_pause_in_one_pass_equals_pause_thought_by_thought():
 
 
 @pytest.mark.parametrize(
-    "mode,norm", [("latent", "none"), ("latent", "embedding"), ("pause", "none")]
+    "mode,norm,close",
+    [
+        ("latent", "none", "eot"),
+        ("latent", "embedding", "eot"),
+        ("pause", "none", "eot"),
+        ("latent", "none", "none"),
+    ],
 )
-def test_batched_cached_generation_equals_one_at_a_time(mode, norm):
-    model = tiny_latent(mode=mode, norm=norm)
+def test_batched_cached_generation_equals_one_at_a_time(mode, norm, close):
+    model = tiny_latent(mode=mode, norm=norm, close=close)
     prompts = ["3 +1 <think>", "7 -2 +4 -9 +1 <think>", "1 <think>", "4 +4 +4 <think>"]
     batched = model.generate(prompts, max_new_tokens=6)
     single = [model.generate([p], max_new_tokens=6)[0] for p in prompts]
@@ -135,12 +151,19 @@ def test_save_load_restores_the_thought_loop(tmp_path):
     torch.testing.assert_close(a, b)
 
 
-@pytest.mark.parametrize("regime", ["latent", "pause"])
-def test_latent_training_lowers_loss_changes_parameters_and_logs_stages(tmp_path, regime):
+@pytest.mark.parametrize("regime,close", [("latent", "eot"), ("pause", "eot"), ("latent", "none")])
+def test_latent_training_lowers_loss_changes_parameters_and_logs_stages(tmp_path, regime, close):
     cfg = load_config(
         TrainConfig,
         None,
-        [*TINY, f"regime={regime}", "steps=60", "latent.warm_steps=20", "latent.stage_steps=20"],
+        [
+            *TINY,
+            f"regime={regime}",
+            "steps=60",
+            "latent.warm_steps=20",
+            "latent.stage_steps=20",
+            f"latent.close={close}",
+        ],
     )
     torch.manual_seed(cfg.seed)
     before = LatentPlan(cfg, cfg.task.build()).create({})

@@ -6,6 +6,8 @@ A latent organism is a plain `LabModel` (a HF `LlamaForCausalLM` saved with
 
     PROMPT <think> <bot> [thought 1] ... [thought n] <eot> REST <answer> ANSWER <eos>
 
+(with `close: none` there is no `<eot>`: the last thought predicts REST's first word.)
+
 `latent`: thought j+1's input embedding is the last-layer hidden state (after
 the final norm) at the position of thought j (of `<bot>` for the first), so n
 thoughts take n+1 sequential passes, the KV cache carried between them and
@@ -54,6 +56,11 @@ class ThoughtSpec(BaseModel):
     norm: Literal["none", "embedding"] = Field(
         "none", description="Rescale each fed-back thought to the mean token-embedding norm."
     )
+    close: Literal["eot", "none"] = Field(
+        "eot",
+        description="eot: `<eot>` follows the thoughts and predicts the first written word; "
+        "none: the last thought (or `<bot>`) predicts it directly.",
+    )
 
 
 @runtime_checkable
@@ -88,6 +95,7 @@ class Thinking:
     mask: torch.Tensor  # [B, T] attention mask so far
     positions: torch.Tensor  # [B, 1] position of the last token so far
     thoughts: torch.Tensor  # [B, n, d] vectors fed as thoughts
+    last: torch.Tensor  # [B, d] final hidden state (after the norm) at the last position
     states: list[torch.Tensor] = field(default_factory=list)
     """Per thought j: all layers' hidden states [B, L, d] at the position producing it."""
 
@@ -141,8 +149,9 @@ def think(
     if spec.mode == "pause" and edit is None and not keep_states and n > 0:
         thoughts = embedding_matrix(model)[pause_id].expand(batch, n, -1)
         mask = torch.cat([mask, mask.new_ones(batch, n)], dim=1)
-        run(thoughts, mask, positions + torch.arange(1, n + 1)[None, :])
-        return Thinking(cache=cache, mask=mask, positions=positions + n, thoughts=thoughts)
+        out = run(thoughts, mask, positions + torch.arange(1, n + 1)[None, :])
+        last = out.last_hidden_state[:, -1]
+        return Thinking(cache, mask, positions + n, thoughts, last)
     scale = embedding_norm(model) if spec.norm == "embedding" else 0.0
     fed: list[torch.Tensor] = []
     states: list[torch.Tensor] = []
@@ -163,7 +172,8 @@ def think(
         out = run(thought[:, None], mask, positions)
     d = model.config.hidden_size
     thoughts = torch.stack(fed, dim=1) if fed else prefix.new_zeros(batch, 0, d, dtype=torch.float)
-    return Thinking(cache=cache, mask=mask, positions=positions, thoughts=thoughts, states=states)
+    last = out.last_hidden_state[:, -1]
+    return Thinking(cache, mask, positions, thoughts, last, states)
 
 
 class LatentLabModel(LabModel):
@@ -241,10 +251,36 @@ class LatentLabModel(LabModel):
         temperature: float,
         gen: torch.Generator | None,
     ) -> list[Generation]:
-        """Close the thought block with `<eot>` and write the continuation."""
+        """Close the thought block (feed `<eot>`, or read the last thought) and write on."""
         batch = state.mask.shape[0]
-        eot = torch.full((batch, 1), self.vocab[EOT], dtype=torch.long)
         mask = torch.cat([state.mask, state.mask.new_ones(batch, 1)], dim=1)
-        return self._continue(
-            eot, mask, state.positions + 1, state.cache, max_new_tokens, temperature, gen
+        if self.spec.close == "eot":
+            eot = torch.full((batch, 1), self.vocab[EOT], dtype=torch.long)
+            return self._continue(
+                eot, mask, state.positions + 1, state.cache, max_new_tokens, temperature, gen
+            )
+        if max_new_tokens < 1:
+            return [Generation(text="", finish_reason="length") for _ in range(batch)]
+        logits = self.model.lm_head(state.last)  # [B, V]
+        if temperature > 0:
+            probs = torch.softmax(logits / temperature, dim=-1)
+            first = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+        else:
+            first = logits.argmax(-1)
+        rest = self._continue(
+            first[:, None],
+            mask,
+            state.positions + 1,
+            state.cache,
+            max_new_tokens - 1,
+            temperature,
+            gen,
         )
+        out = []
+        for token, gen_rest in zip(first.tolist(), rest, strict=True):
+            if token == self.eos_id:
+                out.append(Generation(text="", finish_reason="stop"))
+            else:
+                text = f"{self.id_to_word[token]} {gen_rest.text}".strip()
+                out.append(Generation(text=text, finish_reason=gen_rest.finish_reason))
+        return out

@@ -102,6 +102,11 @@ class LatentConfig(BaseModel):
         description="none: feed the hidden state back as it is; embedding: rescale each "
         "thought to the mean token-embedding norm.",
     )
+    close: Literal["eot", "none"] = Field(
+        "eot",
+        description="eot: an <eot> marker after the thoughts predicts the first written word "
+        "(Coconut); none: the last thought predicts it, as the token it replaced did in cot.",
+    )
 
 
 class InternalizeConfig(BaseModel):

@@ -48,14 +48,15 @@ def latent_text(task: Task, example: Example, replaced: int) -> str:
 
 
 def encode_latent_batch(
-    model: LabModel, task: Task, examples: Sequence[Example], replaced: int
+    model: LabModel, task: Task, examples: Sequence[Example], replaced: int, close: str = "eot"
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(prefix [B, P] left-padded, ending in `<bot>`; its mask; suffix [B, S] right-padded,
-    `<eot>` first, `<pad>` after `<eos>`)."""
+    """(prefix [B, P] left-padded, ending in `<bot>`; its mask; suffix [B, S] right-padded:
+    `<eot>` first unless `close` is none, the written rest, `<eos>`, then `<pad>`)."""
     prefixes = [[*model.encode(prompt_text(ex)), model.vocab[BOT]] for ex in examples]
     prefix, mask = model.left_pad(prefixes)
+    opening = [model.vocab[EOT]] if close == "eot" else []
     suffixes = [
-        [model.vocab[EOT], *model.encode(latent_text(task, ex, replaced))[1:], model.eos_id]
+        [*opening, *model.encode(latent_text(task, ex, replaced))[1:], model.eos_id]
         for ex in examples
     ]
     suffix = torch.full((len(examples), max(map(len, suffixes))), model.pad_id)
@@ -71,17 +72,29 @@ def latent_logits(
     suffix: torch.Tensor,
     n: int,
 ) -> torch.Tensor:
-    """Logits [B, S, V] over the suffix after n thoughts (n+1 passes, one cache)."""
+    """Logits [B, S, V] after n thoughts (n+1 passes, one cache): row t predicts suffix[t+1]
+    with `<eot>`; without it, the last thought's logits come first and row t predicts suffix[t]."""
     state = think(model.model, prefix, mask, model.spec, model.vocab[PAUSE], n=n)
     width = suffix.shape[1]
     full_mask = torch.cat([state.mask, state.mask.new_ones(suffix.shape[0], width)], dim=1)
-    return model.model(
+    logits = model.model(
         input_ids=suffix,
         attention_mask=full_mask,
         position_ids=state.positions + torch.arange(1, width + 1)[None, :],
         cache=state.cache,
         use_cache=True,
     ).logits
+    if model.spec.close == "eot":
+        return logits
+    return torch.cat([model.model.lm_head(state.last)[:, None], logits[:, :-1]], dim=1)
+
+
+def latent_loss(model: LatentLabModel, logits: torch.Tensor, suffix: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the written rest (pads ignored), for either way of closing."""
+    targets = suffix[:, 1:] if model.spec.close == "eot" else suffix
+    logits = logits[:, : targets.shape[1]]
+    targets = targets.masked_fill(targets == model.pad_id, -100)
+    return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
 
 
 class LatentPlan(StagedPlan):
@@ -103,6 +116,7 @@ class LatentPlan(StagedPlan):
             n=0,
             per_step=knobs.c,
             norm=knobs.thought_norm,
+            close=knobs.close,
         )
 
     def stage(self, step: int) -> int:
@@ -125,10 +139,10 @@ class LatentPlan(StagedPlan):
         assert isinstance(model, LatentLabModel)
         self.enter(model, self.stage(step))
         stage = self.stage(step) if self.no_curriculum else self.batch_stage(step, self.mix)
-        prefix, mask, suffix = encode_latent_batch(model, self.task, examples, stage)
+        close = self.spec.close
+        prefix, mask, suffix = encode_latent_batch(model, self.task, examples, stage, close)
         logits = latent_logits(model, prefix, mask, suffix, stage * self.c)
-        targets = suffix[:, 1:].masked_fill(suffix[:, 1:] == model.pad_id, -100)
-        loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), targets.flatten(), ignore_index=-100)
+        loss = latent_loss(model, logits, suffix)
         return loss, prefix.numel() + suffix.numel() + stage * self.c * len(examples)
 
     def extra(self, model: LabModel, heldout: Sequence[Example]) -> dict[str, Any]:
