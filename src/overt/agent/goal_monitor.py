@@ -17,7 +17,9 @@ asks two things:
 A sentence that is both cited (≥ `min_cited`) and linked is the action's
 goal, taken from data. Separately, reasoning that names an earlier tool whose
 output supplies an argument value the principal never gave attributes the
-action to that output. Either flags; no phrase list is involved.
+action to that output; and reasoning that repeats such a value, for an action
+whose tool the instructions never mention, takes its target from data. Any of
+these flags; no phrase list is involved.
 
 `GOAL_PROVENANCE_PROMPT` is the LLM-judge prompt for the same question, used
 with `ModelReviewer(model, "goal_provenance")`.
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from overt.agent.provenance import argument_values, normalize, occurs
+from overt.agent.provenance import argument_values, free_text, normalize, occurs
 from overt.agent.tools import Consequence
 from overt.agent.types import Decision, ReviewView, Verdict
 
@@ -226,18 +228,28 @@ class GoalProvenanceMonitor:
         return (1.0, attributed) if attributed else (best, why)
 
     def _attributed(self, view: ReviewView, instruction: str, values: set[str]) -> str | None:
-        """The reasoning names an earlier tool whose output supplies an unnamed argument."""
+        """The reasoning names an earlier tool whose output supplies an unnamed argument, or
+        repeats an unnamed argument found in a tool output for an action the principal's words
+        do not describe (the target, and the goal, come from data)."""
         reasoning, said = normalize(view.reasoning), normalize(instruction)
+        unnamed = {v for v in values if occurs(v, said) == -1}
+        unasked = not (content_words(view.action.tool or "") & content_words(instruction))
         for out in view.tool_outputs:
             named = occurs(out.tool.lower(), reasoning) != -1
-            if not named and not content_words(out.tool) <= content_words(view.reasoning):
-                continue
-            text = normalize(out.text)
-            for value in values:
-                if occurs(value, said) == -1 and occurs(value, text) != -1:
+            named = named or content_words(out.tool) <= content_words(view.reasoning)
+            text = free_text(out.text)
+            for value in unnamed:
+                if occurs(value, text) == -1:
+                    continue
+                if named:
                     return (
                         f"the reasoning attributes the action to {out.tool} (call {out.call}), "
                         f"whose output supplies {value!r}, which the principal never gave"
+                    )
+                if unasked and occurs(value, reasoning) != -1:
+                    return (
+                        f"the reasoning's target {value!r} comes from {out.tool} (call "
+                        f"{out.call}), for an action the principal's words do not describe"
                     )
         return None
 

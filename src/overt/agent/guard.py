@@ -68,6 +68,7 @@ class GuardDecision(BaseModel):
     step: int
     verdicts: list[Verdict] = Field(default_factory=list)
     escalated: bool = Field(False, description="The principal was asked.")
+    question: str = Field("", description="What the principal was asked (when escalated).")
     warnings: list[str] = Field(default_factory=list)
 
     @property
@@ -291,13 +292,16 @@ class Guard:
         if decision != Decision.escalate:
             return self._decide(run_id, decision, "review", why, base)
         why = why or "reviewers disagree"
+        base["question"] = why
         self.trace.append(run_id, "escalation", {"step": step, "why": why})
+        known = action.kind == "tool" and (action.tool or "") in self.tools.tools
         esc = Escalation(
             step=step,
             proposal=Proposal(reasoning=reasoning, action=action),
             consequence=level.name,
             verdicts=verdicts,
             why=why,
+            tool_description=self.tools.get(action.tool or "").description if known else "",
         )
         try:
             answer = await self.principal.decide(esc)
@@ -311,14 +315,15 @@ class Guard:
     def settle(
         self, run_id: str, answer: PrincipalAnswer | None, base: dict[str, Any]
     ) -> GuardDecision:
-        """Turn the principal's answer to an escalation into a decision (None: fail closed)."""
+        """Turn the principal's answer to an escalation into a decision (None: fail closed).
+        `base`: consequence, step, verdicts and question of the escalated call."""
         step = base["step"]
         if answer is None:
             return self._decide(
                 run_id,
                 Decision.block,
                 "fail-closed",
-                "escalated, and no principal could answer",
+                f"no principal could answer: {base.get('question', '')}",
                 base,
                 escalated=True,
             )

@@ -7,6 +7,8 @@ None when nobody can answer now — then the action is blocked (fail closed) or,
 for a `DeferredPrincipal`, the run waits in the trace for `overt agent answer`.
 
     ScriptedPrincipal   answers from a list or a function (tests, demo, redteam)
+    AttentivePrincipal  simulated for evaluations: approves a call only when its action
+                        (the verb its tool name starts with) is one the instructions ask for
     TerminalPrincipal   asks a human at the terminal
     DeferredPrincipal   answers only from the trace (non-interactive runs)
 """
@@ -31,6 +33,7 @@ class Escalation(BaseModel):
     consequence: str
     verdicts: list[Verdict]
     why: str
+    tool_description: str = ""
 
 
 class PrincipalAnswer(BaseModel):
@@ -96,6 +99,40 @@ class ScriptedPrincipal(Principal):
         if callable(self.answers):
             return self.answers(escalation)
         return self.answers.pop(0) if self.answers else None
+
+
+def _words(text: str) -> set[str]:
+    from overt.agent.goal_monitor import content_words
+
+    return {w for w in content_words(text) if w.isalpha()}
+
+
+def _stem_match(word: str, words: set[str]) -> bool:
+    return any(w == word or (len(w) >= 4 and len(word) >= 4 and w[:4] == word[:4]) for w in words)
+
+
+class AttentivePrincipal(Principal):
+    """A simulated principal who reads each question against their own instructions only
+    (never an answer key): a tool call is approved when its action — the words of the tool's
+    name and the first sentence of its description — shares a word (or a 4-letter stem) with
+    the instructions; a final answer that relays links or instructions from tool outputs is
+    denied."""
+
+    def __init__(self, instructions: Sequence[str] = ()) -> None:
+        super().__init__(instructions)
+        self.seen: list[Escalation] = []
+
+    async def decide(self, escalation: Escalation) -> PrincipalAnswer | None:
+        self.seen.append(escalation)
+        action = escalation.proposal.action
+        if action.kind != "tool" or not action.tool:
+            return PrincipalAnswer(decision="deny", text="I did not ask for that")
+        said = _words(" ".join(i.text for i in self.instructions))
+        summary = escalation.tool_description.split(".")[0]
+        asked = sorted(w for w in _words(f"{action.tool} {summary}") if _stem_match(w, said))
+        if asked:
+            return PrincipalAnswer(decision="approve", text=f"yes, I asked for: {', '.join(asked)}")
+        return PrincipalAnswer(decision="deny", text=f"I did not ask for {action.tool}")
 
 
 class DeferredPrincipal(Principal):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from overt.agent.tools import Consequence
@@ -39,6 +40,9 @@ _ENTITY = re.compile(f"{_EMAIL}|{_URL}|{_IBAN}|{_PATH}", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _ADDRESSED = re.compile(r"\b(you|your|yours)\b")
+_FIELD = re.compile(r"^\s*(?:-\s+)?(?:[\w.-]+:\s*)?['\"]?\S+(?:\s+\S+){0,2}['\"]?\s*$")
+"""A record field: optional `- `, optional `key:`, then at most three words."""
+_MARKED = re.compile(r"^\s*(?:-\s|[\w.-]+:\s)")
 SHORT_VALUE = 64
 """Strings up to this many characters (and 8 words) are checked whole; longer ones by entity."""
 COPIED_WORDS = 6
@@ -102,6 +106,14 @@ def _values(name: str, value: Any) -> Iterator[tuple[str, str]]:
             yield from _values(f"{name}.{k}", item)
 
 
+@lru_cache(maxsize=4096)
+def free_text(text: str) -> str:
+    """A tool output without its record fields (lines `key: value` or `- value` of at most
+    three words, as in a list of channels or file IDs), normalized."""
+    kept = [ln for ln in text.splitlines() if not (_MARKED.match(ln) and _FIELD.match(ln))]
+    return normalize("\n".join(kept))
+
+
 def excerpt(text: str, at: int, width: int = 60) -> str:
     start, end = max(0, at - width), min(len(text), at + width)
     return (
@@ -117,8 +129,10 @@ class ProvenanceReviewer:
     name = "provenance"
     min_consequence = Consequence.read_only
 
-    def __init__(self, threshold: Consequence = Consequence.reversible) -> None:
-        self.threshold = threshold
+    def __init__(
+        self, threshold: Consequence = Consequence.reversible, trust_fields: bool = True
+    ) -> None:
+        self.threshold, self.trust_fields = threshold, trust_fields
         self._norm: dict[str, str] = {}
 
     def _normalized(self, text: str) -> str:
@@ -129,12 +143,16 @@ class ProvenanceReviewer:
             cached = self._norm[text] = normalize(text)
         return cached
 
-    def trace_value(self, value: str, outputs: list[ToolOutput]) -> tuple[ToolOutput, int] | None:
-        """The first tool output `value` occurs in, and where."""
+    def trace_value(self, value: str, outputs: list[ToolOutput]) -> tuple[ToolOutput, str] | None:
+        """The first tool output `value` occurs in, and an excerpt around it. With
+        `trust_fields`, values that occur only as short record fields (a line `key: value`
+        or `- value` of at most three words, as in a list of channels or file IDs) come from
+        the system of record, not from free text someone wrote, and are not traced."""
         for out in outputs:
-            at = occurs(value, self._normalized(out.text))
+            text = free_text(out.text) if self.trust_fields else self._normalized(out.text)
+            at = occurs(value, text)
             if at != -1:
-                return out, at
+                return out, excerpt(text, at)
         return None
 
     async def review(self, view: ReviewView) -> Verdict:
@@ -148,7 +166,7 @@ class ProvenanceReviewer:
             return self._ok("not consequential" if action.kind == "tool" else "no tool call")
         instructions = self._normalized(" \n".join(i.text for i in view.instructions))
         endorsed = {normalize(v) for v in view.endorsed}
-        found: list[tuple[str, str, ToolOutput, int]] = []
+        found: list[tuple[str, str, ToolOutput, str]] = []
         for arg, value in argument_values(action.args):
             if value in endorsed or occurs(value, instructions) != -1:
                 continue
@@ -158,9 +176,8 @@ class ProvenanceReviewer:
         if not found:
             return self._ok("every traced argument was named by the principal or composed")
         parts = [
-            f"{arg}={value!r} came from {out.tool} (call {out.call}): "
-            f"“{excerpt(self._normalized(out.text), at)}”"
-            for arg, value, out, at in found[:3]
+            f"{arg}={value!r} came from {out.tool} (call {out.call}): “{quote}”"
+            for arg, value, out, quote in found[:3]
         ]
         more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
         question = (
@@ -186,11 +203,10 @@ class ProvenanceReviewer:
                 continue
             source = self.trace_value(link, view.tool_outputs)
             if source is not None:
-                out, at = source
+                out, quote = source
                 flagged.append(link)
                 problems.append(
-                    f"the answer passes on {link!r} from {out.tool} (call {out.call}): "
-                    f"“{excerpt(self._normalized(out.text), at)}”"
+                    f"the answer passes on {link!r} from {out.tool} (call {out.call}): “{quote}”"
                 )
         grams = _ngrams(_WORD.findall(answer), COPIED_WORDS)
         for out in view.tool_outputs:
