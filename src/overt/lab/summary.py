@@ -2,8 +2,10 @@
 
 A grid cell is one seed. `summarize` groups cells that differ only in seed
 and gives each metric's mean with a Student-t interval across seeds
-(`overt.audit.stats.across_seeds`); a metric any seed could not measure is
-reported with how many seeds had it. `separations` checks each declared
+(`overt.audit.stats.across_seeds`), widened to the mean within-seed interval
+and clipped to [0, 1] for proportions; a metric any seed could not measure is
+reported with how many seeds had it, and seeds whose value carried a warning
+are counted. `separations` checks each declared
 control pair: a metric is *calibrated* on a pair when the positive control's
 interval lies entirely on the expected side of the negative control's.
 
@@ -69,10 +71,33 @@ def summarize(rows: Sequence[dict[str, Any]], metrics: Sequence[str]) -> list[di
                 entry[f"{metric}_reason"] = "; ".join(sorted(reasons)) or "not measured"
                 continue
             est = across_seeds(values)
-            entry[metric], entry[f"{metric}_ci_low"] = est.value, est.ci_low
-            entry[f"{metric}_ci_high"], entry[f"{metric}_seeds"] = est.ci_high, len(values)
+            low, high = _widen(est.ci_low, est.ci_high, ok, metric)
+            entry[metric], entry[f"{metric}_ci_low"], entry[f"{metric}_ci_high"] = (
+                est.value,
+                low,
+                high,
+            )
+            entry[f"{metric}_seeds"] = len(values)
+            warned = [r[f"{metric}_warning"] for r in ok if r.get(f"{metric}_warning")]
+            if warned:
+                entry[f"{metric}_warning"] = f"{len(warned)} of {len(ok)} seeds: {warned[0]}"
         out.append(entry)
     return out
+
+
+def _widen(
+    low: float, high: float, rows: Sequence[dict[str, Any]], metric: str
+) -> tuple[float, float]:
+    """The across-seed t interval, widened to cover the mean within-seed interval
+    (three seeds that all read 1.000 still carry each seed's sampling error) and
+    clipped to the metric's range ([0, 1] when every seed's interval lies in it)."""
+    lows = [r[f"{metric}_ci_low"] for r in rows if r.get(f"{metric}_ci_low") is not None]
+    highs = [r[f"{metric}_ci_high"] for r in rows if r.get(f"{metric}_ci_high") is not None]
+    if lows and highs:
+        low, high = min(low, sum(lows) / len(lows)), max(high, sum(highs) / len(highs))
+        if min(lows) >= 0 and max(highs) <= 1:
+            low, high = max(low, 0.0), min(high, 1.0)
+    return low, high
 
 
 def separations(
