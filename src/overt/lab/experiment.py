@@ -392,7 +392,10 @@ def run_experiment(
     runs = (
         _ray_tasks(jobs, ray_address, cpus_per_cell) if ray_address else _local_pool(jobs, workers)
     )
+    resumed = [cid for cid in jobs if (out / "cells" / cid / "checkpoint.pt").is_file()]
     with _CellProgress(progress, len(cells), len(cells) - len(todo)) as bar:
+        if resumed and progress:
+            bar.bar.console.print(f"resuming {len(resumed)} cells from their checkpoints")
         for cid, outcome in runs:
             outcomes[cid] = outcome
             bar.advance(cid, outcome)
