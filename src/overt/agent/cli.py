@@ -73,6 +73,7 @@ def show_run(trace: Trace, run_id: str) -> None:
 
 
 def _agent(args: argparse.Namespace, trace: Trace):  # type: ignore[no-untyped-def]
+    from overt.agent.guard import default_reviewers
     from overt.agent.loop import Agent
     from overt.agent.principal import DeferredPrincipal, TerminalPrincipal
     from overt.agent.review import ModelReviewer, PolicyReviewer, ReviewChain
@@ -81,7 +82,10 @@ def _agent(args: argparse.Namespace, trace: Trace):  # type: ignore[no-untyped-d
     reviewer_model = (
         load_model_arg(args.reviewer_model, "--reviewer-model") if args.reviewer_model else model
     )
-    reviewers = [ModelReviewer(reviewer_model, r) for r in ("intent", "cot_monitor", "consequence")]
+    reviewers = [
+        *default_reviewers(),  # model-free: provenance of arguments, goal provenance of reasoning
+        *(ModelReviewer(reviewer_model, r) for r in ("intent", "cot_monitor", "consequence")),
+    ]
     principal = DeferredPrincipal() if args.non_interactive else TerminalPrincipal()
     return Agent(
         model,

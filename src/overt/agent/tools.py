@@ -224,10 +224,7 @@ def load_tools(module_name: str) -> Toolbox:
     """Every `Tool` defined at the top level of an importable module."""
     import importlib
 
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        raise ValueError(f"cannot import tools module {module_name!r}: {err}") from None
+    module = importlib.import_module(module_name)
     found = [v for v in vars(module).values() if isinstance(v, Tool)]
     if not found:
         raise ValueError(f"module {module_name!r} defines no tools (decorate functions with @tool)")
