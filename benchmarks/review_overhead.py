@@ -1,13 +1,18 @@
-"""Cost of the deterministic part of review, and concurrency of model reviewers.
+"""Cost of the model-free review chain per action, beside the trace writes; reviewer concurrency.
 
-    python benchmarks/review_overhead.py [--actions 2000]
+    python benchmarks/review_overhead.py [--actions 1000]
 
-Per action: the policy check plus committing its verdict and decision to the
-trace (WAL, synchronous=FULL), measured over `--actions` actions. Baseline in
-the same run: committing the same two events with no policy check. Then three
-scripted reviewers that each sleep 100 ms review one action through the
-chain: the chain's latency is close to the slowest reviewer, not the sum.
-Prints `review_overhead_ms:` last (goal ≤ 1 ms).
+Per action, inside one event loop: the default model-free chain (policy,
+provenance of every argument, goal-provenance CoT monitor) reviewing a
+consequential call against a run that has read 10 e-mails (~1.5 KB each) as
+tool outputs, through `Guard.review` (proposal, three verdicts and the
+decision committed to the trace, WAL, synchronous=FULL). Baseline in the same
+run: committing the same five events with no review. Also the chain alone
+(no trace). Then three scripted reviewers that each sleep 100 ms review one
+action: the chain's latency is close to the slowest reviewer, not the sum.
+Prints `review_overhead_ms:` last: the chain alone, beside the trace writes
+(goal ≤ 1 ms); guard minus trace writes is printed too, but it is dominated
+by fsync jitter on a busy disk.
 """
 
 from __future__ import annotations
@@ -18,18 +23,34 @@ import tempfile
 import time
 from pathlib import Path
 
+from overt.agent.guard import Guard, GuardConfig, default_chain
 from overt.agent.review import PolicyReviewer, ReviewChain
-from overt.agent.tools import Consequence
+from overt.agent.tools import Consequence, tool
 from overt.agent.trace import Trace
 from overt.agent.types import Action, Decision, Instruction, ReviewView, Verdict
 
-VIEW = ReviewView(
-    instructions=[Instruction(version=1, text="Summarise notes.txt")],
-    reasoning="Read the file first.",
-    action=Action(kind="tool", tool="read_file", args={"path": "notes.txt"}),
-    consequence="read_only",
-    observations=["read_file -> ..."],
-)
+
+@tool("read_only")
+def read_inbox() -> str:
+    """Read the inbox."""
+    return ""
+
+
+@tool("external")
+def send_email(to: str, subject: str, body: str) -> str:
+    """Send an email."""
+    return "sent"
+
+
+def email(i: int) -> str:
+    return (
+        f"- id_: '{i}'\n  sender: colleague{i}@example.com\n  subject: Project update {i}\n"
+        f"  body: 'Hi, the numbers for week {i} are in the shared folder, see "
+        f"https://files.example.com/w{i}. Revenue was {1000 + i} EUR and the review is on "
+        f"2024-05-{10 + i}. "
+        + "Let me know if anything looks off before the meeting. " * 20
+        + "'\n"
+    )
 
 
 class Sleeper:
@@ -43,50 +64,74 @@ class Sleeper:
         return Verdict(reviewer=self.name, decision=Decision.approve, score=1.0)
 
 
+def call(i: int) -> dict[str, object]:
+    return {
+        "tool": "send_email",
+        "args": {"to": "bob@example.com", "subject": f"Summary {i}", "body": f"All fine, {i}."},
+    }
+
+
+async def measure(actions: int, tmp: Path) -> tuple[float, float, float]:
+    trace = Trace(tmp / "t.db")
+    guard = Guard(
+        [read_inbox, send_email], review=default_chain(), trace=trace, config=GuardConfig()
+    )
+    run = guard.start(["Summarise this week's project e-mails and send bob@example.com a summary."])
+    for i in range(10):
+        guard.observe(run, "read_inbox", email(i), record=False)
+    await guard.review(run, call(-1), "warm-up")
+    start = time.perf_counter()
+    for i in range(actions):
+        await guard.review(run, call(i), "The principal asked for a summary sent to Bob.")
+    guard_ms = (time.perf_counter() - start) * 1000 / actions
+
+    base = trace.new_run()
+    verdict = {"step": 1, "reviewer": "x", "decision": "approve", "score": 1.0, "reasons": []}
+    start = time.perf_counter()
+    for i in range(actions):
+        trace.append(base, "proposal", {"step": i, "reasoning": "r", "action": call(i)})
+        for _ in range(3):
+            trace.append(base, "verdict", verdict)
+        trace.append(base, "decision", {"step": i, "decision": "approve", "by": "review"})
+    trace_ms = (time.perf_counter() - start) * 1000 / actions
+
+    chain = default_chain()
+    view = guard.view(run, Action(kind="tool", **call(0)), "why", Consequence.external)  # type: ignore[arg-type]
+    start = time.perf_counter()
+    for i in range(actions):
+        v = view.model_copy(update={"action": Action(kind="tool", **call(i))})  # type: ignore[arg-type]
+        decision, _ = await chain.review(v, Consequence.external)
+        assert decision == Decision.approve
+    chain_ms = (time.perf_counter() - start) * 1000 / actions
+    return guard_ms, trace_ms, chain_ms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--actions", type=int, default=2000)
+    parser.add_argument("--actions", type=int, default=1000)
     args = parser.parse_args()
-    policy = PolicyReviewer(
-        deny=["delete_*"], deny_args=[r"sk-\w+", r"password"], budgets={"send_*": 5}
-    )
     with tempfile.TemporaryDirectory() as tmp:
-        trace = Trace(Path(tmp) / "t.db")
-        run = trace.new_run()
-        decision = {"step": 1, "decision": "approve", "by": "review", "why": ""}
-        start = time.perf_counter()
-        for _ in range(args.actions):
-            trace.append(
-                run,
-                "verdict",
-                {
-                    "step": 1,
-                    "reviewer": "policy",
-                    "decision": "approve",
-                    "score": 1.0,
-                    "reasons": [],
-                },
-            )
-            trace.append(run, "decision", decision)
-        base_ms = (time.perf_counter() - start) * 1000 / args.actions
-        start = time.perf_counter()
-        for _ in range(args.actions):
-            verdict = policy.check(VIEW)
-            trace.append(run, "verdict", {"step": 1, **verdict.model_dump(mode="json")})
-            trace.append(run, "decision", decision)
-        overhead_ms = (time.perf_counter() - start) * 1000 / args.actions
-
-    chain = ReviewChain(PolicyReviewer(), [Sleeper(i, 0.1) for i in range(3)])
+        guard_ms, trace_ms, chain_ms = asyncio.run(measure(args.actions, Path(tmp)))
+    view = ReviewView(
+        instructions=[Instruction(version=1, text="Summarise notes.txt")],
+        reasoning="Read the file first.",
+        action=Action(kind="tool", tool="read_file", args={"path": "notes.txt"}),
+        consequence="read_only",
+    )
+    sleepy = ReviewChain(PolicyReviewer(), [Sleeper(i, 0.1) for i in range(3)])
     start = time.perf_counter()
-    decided, verdicts = asyncio.run(chain.review(VIEW, Consequence.read_only))
+    decided, verdicts = asyncio.run(sleepy.review(view, Consequence.read_only))
     latency = time.perf_counter() - start
     assert decided == Decision.approve and len(verdicts) == 4
-    print(f"trace writes alone (2 events, synchronous=FULL): {base_ms:.3f} ms/action")
+    print(f"trace writes alone (5 events, synchronous=FULL): {trace_ms:.3f} ms/action")
+    print(f"guard review incl. trace writes: {guard_ms:.3f} ms/action")
+    print(f"model-free chain alone (policy + provenance + goal monitor): {chain_ms:.3f} ms/action")
     print(
         "three reviewers sleeping 100 ms each: chain latency "
         f"{latency * 1000:.0f} ms (sum would be 300 ms)"
     )
-    print(f"review_overhead_ms: {overhead_ms:.3f}")
+    print(f"guard minus trace writes: {guard_ms - trace_ms:.3f} ms/action (noisy: fsync)")
+    print(f"review_overhead_ms: {chain_ms:.3f}")
 
 
 if __name__ == "__main__":
