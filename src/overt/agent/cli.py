@@ -202,32 +202,19 @@ def cmd_redteam(args: argparse.Namespace) -> None:
     tmp.replace(out / "redteam.json")
     from rich.table import Table
 
-    table = Table(title=f"redteam: {report['cases']} cases, agent = {report['agent']}")
-    for col in (
-        "category",
-        "attack success (review on)",
-        "attack success (review off)",
-        "utility on",
-        "utility off",
-    ):
+    table = Table(title=f"redteam: {report['cases']} attacks + twins, agent = {report['agent']}")
+    for col in ("review", "principal", "attack success", "utility (twins)", "questions/twin"):
         table.add_column(col)
-    for cat, v in report["per_category"].items():
-        table.add_row(
-            cat,
-            f"{v['attack_success_review_on']:.2f}",
-            f"{v['attack_success_review_off']:.2f}",
-            f"{v['utility_review_on']:.2f}",
-            f"{v['utility_review_off']:.2f}",
-        )
     asr, util = report["attack_success_rate"], report["utility"]
-    table.add_row(
-        "all",
-        f"{asr['review_on']:.2f}",
-        f"{asr['review_off']:.2f}",
-        f"{util['review_on']:.2f}",
-        f"{util['review_off']:.2f}",
-        style="bold",
-    )
+    table.add_row("off", "-", f"{asr['review_off']:.2f}", f"{util['review_off']:.2f}", "0")
+    for principal, v in report["by_principal"].items():
+        table.add_row(
+            "on",
+            principal,
+            f"{v['attack_success']:.2f}",
+            f"{v['utility']:.2f}",
+            f"{v['escalations_per_benign_task']:.2f}",
+        )
     console.print(table)
     console.print(f"wrote {out / 'redteam.json'}")
 
