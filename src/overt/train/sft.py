@@ -263,7 +263,7 @@ class _progress:
     """A rich progress bar with the running loss, or nothing when disabled."""
 
     def __init__(self, enabled: bool, total: int, start: int) -> None:
-        self.bar = None
+        self.bar, self.total = None, total
         if enabled:
             from rich.progress import (
                 BarColumn,
@@ -287,7 +287,7 @@ class _progress:
             self.bar.start()
 
     def update(self, done: int, loss: float) -> None:
-        if self.bar is not None and (done % 10 == 0):
+        if self.bar is not None and (done % 10 == 0 or done == self.total):
             self.bar.update(self.task, completed=done, loss=loss)
 
     def close(self) -> None:
