@@ -92,7 +92,7 @@ def _wrote(out: str, figure: str, start: float) -> None:
     )
 
 
-@lab.command("quickstart")
+@lab.command("quickstart", short_help="The built-in headline grid.")
 @click.option("--out", default="runs/quickstart", help="Output folder.")
 @_sweep_options
 @OVERRIDES
@@ -116,6 +116,7 @@ def lab_quickstart(
 
 @lab.command(
     "run",
+    short_help="Run a grid from a YAML file or a preset.",
     help=f"""Run a grid: GRID is an ExperimentConfig YAML file or a preset name
     ({", ".join(preset_names())}); reruns skip finished cells.
 
@@ -157,7 +158,7 @@ def lab_run(
     _wrote(out, "accuracy.png", start)
 
 
-@lab.command("train")
+@lab.command("train", short_help="Train one model.")
 @click.argument("args", nargs=-1, metavar="[CONFIG.yaml] [KEY=VALUE]...")
 @click.option("--out", required=True, help="Run folder (config.yaml, metrics.jsonl, model/).")
 @click.option("--force", is_flag=True, help="Replace a run of a different config in --out.")
@@ -180,7 +181,7 @@ def lab_train(args: tuple[str, ...], out: str, force: bool) -> None:
     )
 
 
-@lab.command("config")
+@lab.command("config", short_help="Every config field, nested ones too, with help.")
 def lab_config() -> None:
     """Every training and experiment field, nested ones included, with default and help."""
     from overt.lab.experiment import ExperimentConfig
@@ -380,7 +381,10 @@ def agent_cmd(args: tuple[str, ...]) -> int:
     """The reviewed agent: run, show, answer, demo, redteam (`overt agent -h`)."""
     from overt.agent.cli import parse_agent_args
 
-    ns = parse_agent_args(list(args))
+    try:
+        ns = parse_agent_args(list(args) or ["--help"])
+    except SystemExit as done:  # argparse printed the help
+        return int(done.code or 0)
     return int(ns.func(ns) or 0)
 
 
