@@ -175,6 +175,8 @@ def test_version_and_bare_command(capsys):
     assert __version__ in capsys.readouterr().out
     assert main([]) == 0
     assert "Commands:" in capsys.readouterr().out
+    assert main(["agent"]) == 0
+    assert "{run,answer,show,demo,redteam}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,14 @@ def experiment(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
         (cell / "metrics.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     config = {"name": "demo", "train": {"steps": 100, "model": {"d_model": 64}}, "grids": []}
     (tmp_path / "experiment.yaml").write_text(yaml.safe_dump(config))
-    (tmp_path / "results.json").write_text(json.dumps({"name": "demo", "rows": rows}))
+    summary = [
+        {"task": "state(K=6,m=10)", "label": "cot", "layers": 2, "seeds": 2, "accuracy": 1.0}
+        | {"accuracy_ci_low": 0.98, "accuracy_ci_high": 1.0, METRIC: 0.9}
+        | {f"{METRIC}_ci_low": 0.8, f"{METRIC}_ci_high": 0.97}
+    ]
+    checks = [{"metric": METRIC, "positive": "cot", "negative": "no_cot", "separated": True}]
+    results = {"name": "demo", "rows": rows, "summary": summary, "separations": checks}
+    (tmp_path / "results.json").write_text(json.dumps(results))
     accuracy_plot(rows, tmp_path / "accuracy.png", title="demo")
     write_report("demo", rows, tmp_path, [METRIC])
     return tmp_path, rows
@@ -78,6 +85,10 @@ def test_report_has_intervals_meanings_settings_links_and_curves(experiment):
     assert f'href="{rows[0]["cell_dir"]}/audit/report.html"' in text
     assert (out / "training.png").stat().st_size > 1000
     assert "FAILED: RuntimeError: boom" in text
+    assert (
+        "<h2>across seeds</h2>" in text and '0.900 <span class="ci">[0.800, 0.970]</span>' in text
+    )
+    assert "cot vs no_cot — <b>separated</b>" in text
     assert "{'name'" not in text  # no Python dict reprs
 
 
