@@ -11,6 +11,7 @@ from overt.lab import preset_names
 from overt.lab.experiment import PRESETS, ExperimentConfig, cell_id, run_experiment
 from overt.lab.headline import headline
 from overt.train.config import ConfigError, load_config
+from overt.train.rundir import prepare_run_dir
 
 TINY_TRAIN = {
     "steps": 4,
@@ -128,11 +129,15 @@ def test_cell_with_another_config_is_refused_until_force(tmp_path):
         "sizes": [{"layers": 1, "d_model": 16}],
     }
     base = {"grids": [grid], "train": TINY_TRAIN, "workers": 1, "audit": []}
-    run_experiment(ExperimentConfig.model_validate(base), tmp_path, progress=False)
-    results = (tmp_path / "results.json").read_text()
+    first = ExperimentConfig.model_validate(base).cells()[0]
+    cell = tmp_path / "cells" / cell_id(first)
+    prepare_run_dir(first, cell)  # a cell an earlier run finished
+    (cell / "result.json").write_text("{}")
+    (tmp_path / "results.json").write_text("earlier results")
     changed = ExperimentConfig.model_validate({**base, "train": {**TINY_TRAIN, "steps": 2}})
     with pytest.raises(UsageError, match=r"steps: 4 → 2.*--force"):
         run_experiment(changed, tmp_path, progress=False)
-    assert (tmp_path / "results.json").read_text() == results  # nothing overwritten
+    assert (tmp_path / "results.json").read_text() == "earlier results"  # nothing overwritten
+    assert (cell / "result.json").read_text() == "{}"
     rows = run_experiment(changed, tmp_path, progress=False, force=True)
     assert rows[0]["status"] == "ok" and rows[0]["steps"] == 2
