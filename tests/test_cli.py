@@ -58,7 +58,7 @@ def test_truncated_model_is_one_line(model_dir, tmp_path, capsys):
     weights.write_bytes(weights.read_bytes()[:100])
     code = main(["audit", str(model_dir), "--task", "state", "--out", str(tmp_path / "a")])
     assert code == 2
-    assert f"cannot load model '{model_dir}'" in one_error_line(capsys)
+    assert f"cannot load model '{model_dir}': its weights are truncated" in one_error_line(capsys)
 
 
 def test_missing_weights_is_one_line(model_dir, capsys):

@@ -67,6 +67,11 @@ def load_model_arg(spec: str, what: str = "model") -> Model:
             )
     try:
         return load_model(spec)
-    except (OSError, ValueError, SafetensorError) as err:
+    except SafetensorError as err:
+        raise UsageError(
+            f"cannot load {what} {spec!r}: its weights are truncated or corrupt ({err}); "
+            "retrain it or copy the folder again"
+        ) from None
+    except (OSError, ValueError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UsageError(f"cannot load {what} {spec!r}: {reason}") from None
