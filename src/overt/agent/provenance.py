@@ -114,6 +114,29 @@ def free_text(text: str) -> str:
     return normalize("\n".join(kept))
 
 
+def named(value: str, arg: str, instructions: str) -> bool:
+    """Whether the principal's (normalized) instructions name `value` for argument `arg`.
+    A short value (3 characters or fewer: "13", "5") is ambiguous, so it counts only next to
+    a word of the argument's name (within two words: "file 13", "ID 13").
+
+    >>> named("13", "file_id", "what happens on june 13?"), named("13", "file_id", "delete file 13")
+    (False, True)
+    """
+    at = occurs(value, instructions)
+    if at == -1 or len(value) > 3:
+        return at != -1
+    role = {w for w in re.split(r"[\W_]+", arg.lower()) if len(w) >= 2}
+    while at != -1:
+        before = _WORD.findall(instructions[:at])[-2:]
+        after = _WORD.findall(instructions[at + len(value) :])[:2]
+        if role & {w.rstrip("s") for w in before + after} | role & set(before + after):
+            return True
+        nxt = instructions[at + 1 :]
+        found = occurs(value, nxt)
+        at = -1 if found == -1 else at + 1 + found
+    return False
+
+
 def excerpt(text: str, at: int, width: int = 60) -> str:
     start, end = max(0, at - width), min(len(text), at + width)
     return (
@@ -168,7 +191,7 @@ class ProvenanceReviewer:
         endorsed = {normalize(v) for v in view.endorsed}
         found: list[tuple[str, str, ToolOutput, str]] = []
         for arg, value in argument_values(action.args):
-            if value in endorsed or occurs(value, instructions) != -1:
+            if value in endorsed or named(value, arg, instructions):
                 continue
             source = self.trace_value(value, view.tool_outputs)
             if source is not None and all(value != v for _, v, _, _ in found):
