@@ -398,7 +398,7 @@ def _user_error(err: BaseException) -> bool:
     named = (
         ("overt.train.config", "ConfigError"),
         ("overt.tasks.base", "TaskParamError"),
-        ("overt.audit.run", "TrainOverlapError"),
+        ("overt.audit.run", "AuditInputError"),
         ("overt.models.openai", "EndpointError"),
     )
     for module, name in named:

@@ -31,11 +31,11 @@ def small_space_model(tmp_path_factory):
         ],
     )
     assert train(cfg, out, progress=False) is not None
-    return LabModel.load(out / "model"), cfg
+    return LabModel.load(out / "model"), cfg, out / "model"
 
 
 def test_model_records_its_split_and_replay_matches_training(small_space_model):
-    model, cfg = small_space_model
+    model, cfg, _ = small_space_model
     split = Split.model_validate(model.meta["split"])
     task = cfg.task.build()
     held = heldout(task, cfg.eval_examples, cfg.eval_seed)
@@ -46,7 +46,7 @@ def test_model_records_its_split_and_replay_matches_training(small_space_model):
 
 
 def test_default_audit_uses_the_recorded_heldout_set(small_space_model):
-    model, cfg = small_space_model
+    model, cfg, _ = small_space_model
     report = audit(model, cfg.task.build(), tests=["filler"], samples=20)
     assert report.train_overlap == 0.0
     assert report.n_examples == 40
@@ -54,7 +54,7 @@ def test_default_audit_uses_the_recorded_heldout_set(small_space_model):
 
 
 def test_auditing_trained_prompts_needs_the_flag(small_space_model):
-    model, cfg = small_space_model
+    model, cfg, _ = small_space_model
     task = cfg.task.build()
     with pytest.raises(TrainOverlapError, match="--allow-train-overlap"):
         audit(model, task, heldout_seed=1, n=40, tests=["filler"], samples=20)
@@ -67,8 +67,21 @@ def test_auditing_trained_prompts_needs_the_flag(small_space_model):
 
 
 def test_foreign_model_overlap_is_null_with_reason(small_space_model):
-    model, cfg = small_space_model
-    model.meta = {}
+    lab, _, _ = small_space_model
+    model = LabModel(lab.model, lab.tokenizer, meta={}, name="foreign")
     report = audit(model, get_task("state", K=1, m=10), n=10, tests=["filler"], samples=20)
     assert report.train_overlap is None
     assert "records no training split" in (report.train_overlap_reason or "")
+
+
+def test_cli_refuses_trained_prompts_in_one_line(small_space_model, tmp_path, capsys):
+    from overt.cli import main
+
+    _, _, path = small_space_model
+    args = ["audit", str(path), "--task", "state", "K=1", "m=10", "--tests", "filler"]
+    code = main([*args, "--heldout-seed", "1", "-n", "40", "--out", str(tmp_path / "a")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--allow-train-overlap" in err[0]
+    assert not (tmp_path / "a" / "audit.json").exists()
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "b" / "audit.json").is_file()

@@ -41,7 +41,11 @@ ACCURACY = MetricSpec(
 )
 
 
-class TrainOverlapError(ValueError):
+class AuditInputError(ValueError):
+    """The audit was asked for something the model or task cannot give (bad input)."""
+
+
+class TrainOverlapError(AuditInputError):
     """The audited prompts include prompts the model was trained on."""
 
 
@@ -78,7 +82,7 @@ def choose_examples(
         examples = heldout(task, split.eval_examples, split.eval_seed)
         if n is not None:
             if n > len(examples):
-                raise ValueError(
+                raise AuditInputError(
                     f"-n {n} is more than the {len(examples)} prompts the model held out; "
                     "audit fewer, or pass a held-out seed and --allow-train-overlap"
                 )
@@ -114,14 +118,14 @@ def audit(
     """Run the chosen registered interventions on held-out examples and score them."""
     unknown = [t for t in tests if t not in REGISTRY]
     if unknown:
-        raise ValueError(f"unknown audit tests {unknown}; choose from {', '.join(REGISTRY)}")
+        raise AuditInputError(f"unknown audit tests {unknown}; choose from {', '.join(REGISTRY)}")
     if n is not None and n < 1:
-        raise ValueError(f"-n must be at least 1 example, got {n}")
+        raise AuditInputError(f"-n must be at least 1 example, got {n}")
     missing_words = getattr(model, "missing_words", None)
     if callable(missing_words):
         missing = missing_words([*task.vocab(), FILLER, HINT])
         if missing:
-            raise ValueError(
+            raise AuditInputError(
                 f"the model's vocabulary does not cover task {task.name!r}: "
                 f"missing {missing[:8]}{' ...' if len(missing) > 8 else ''}"
             )

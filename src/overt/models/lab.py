@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 from transformers.cache_utils import DynamicCache
@@ -40,6 +40,8 @@ hf_logging.disable_progress_bar()
 
 class ModelConfig(BaseModel):
     """Shape of a lab transformer."""
+
+    model_config = ConfigDict(extra="forbid")
 
     layers: int = Field(2, ge=1, le=48, description="Number of transformer blocks (depth).")
     d_model: int = Field(64, ge=8, le=2048, description="Residual stream width.")
