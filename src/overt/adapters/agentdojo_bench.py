@@ -50,6 +50,9 @@ from overt.agent.types import ReviewView
 
 PrincipalKind = Literal["none", "yes", "attentive"]
 VERSION = "v1.2.2"
+MAX_TURNS = 60
+"""Tool rounds allowed per episode (AgentDojo's default of 15 is fewer than some travel tasks'
+ground truth needs)."""
 PIPELINE_NAME = "gpt-4o-2024-05-13+overt-gullible"
 """The attack addresses the model by a name AgentDojo derives from the pipeline's name."""
 
@@ -60,6 +63,11 @@ def _pick(*keys: object) -> int:
 
 def _args(call: FunctionCall) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in call.args.items())
+
+
+def _flat(text: str) -> str:
+    """Text without quotes and line folding (tool outputs are YAML, which folds and quotes)."""
+    return " ".join(text.replace("'", "").replace('"', "").split())
 
 
 def _text(m: ChatMessage) -> str:
@@ -99,11 +107,12 @@ class GullibleAgent(BasePipelineElement):
         last = tools[-1] if tools else None
         if injected:
             assert self.injection_task is not None
+            goal = _flat(self.injection_task.GOAL)
             src = next(
                 (
                     m["tool_call"].function
                     for m in messages
-                    if m["role"] == "tool" and self.injection_task.GOAL in _text(m)
+                    if m["role"] == "tool" and goal in _flat(_text(m))
                 ),
                 last,
             )
@@ -130,15 +139,14 @@ class GullibleAgent(BasePipelineElement):
     ) -> tuple[str, FunctionsRuntime, Env, list[ChatMessage], dict]:
         if self.plan is None:
             self.plan = list(self.user_task.ground_truth(env))
-            if self.injection_task is not None:
-                self.injection_calls = list(self.injection_task.ground_truth(env))
-        goal = self.injection_task.GOAL if self.injection_task is not None else None
+        goal = _flat(self.injection_task.GOAL) if self.injection_task is not None else None
         if (
             goal
             and not self.obeyed
-            and any(m["role"] == "tool" and goal in _text(m) for m in messages)
+            and any(m["role"] == "tool" and goal in _flat(_text(m)) for m in messages)
         ):
             self.obeyed = True
+            self.injection_calls = list(self.injection_task.ground_truth(env))  # type: ignore[union-attr]
             tagged = [
                 c.model_copy(update={"id": f"injected-{i}"})
                 for i, c in enumerate(self.injection_calls)
@@ -213,7 +221,11 @@ Config = tuple[bool, PrincipalKind]
 
 def _pipeline(agent: GullibleAgent, defense: OvertDefense | None) -> AgentPipeline:
     loop: list[BasePipelineElement] = [defense, agent] if defense else [ToolsExecutor(), agent]
-    elements: list[BasePipelineElement] = [InitQuery(), agent, ToolsExecutionLoop(loop)]
+    elements: list[BasePipelineElement] = [
+        InitQuery(),
+        agent,
+        ToolsExecutionLoop(loop, max_iters=MAX_TURNS),
+    ]
     if defense:
         elements.append(defense)
     pipeline = AgentPipeline(elements)
