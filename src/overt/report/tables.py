@@ -69,20 +69,23 @@ def _interval(entry: dict[str, Any], key: str) -> str:
 
 
 def summary_table(summary: Sequence[dict[str, Any]], metrics: Sequence[str]) -> Table:
-    """One line per setting: mean [95 % t interval] across seeds."""
-    shown = [m for m in metrics if any(e.get(m) is not None for e in summary)]
+    """One column per setting, one row per metric: mean [95 % interval] across seeds,
+    for accuracy and the metrics with a direction (the ones controls calibrate);
+    results.json's `summary` has every metric."""
+    from overt.audit.run import REGISTRY
+
+    directed = {s.name for iv in REGISTRY.values() for s in iv.specs if s.direction != "neither"}
+    shown = [m for m in metrics if m in directed and any(e.get(m) is not None for e in summary)]
     table = Table(title="across seeds: mean [95% interval]", header_style="bold")
-    for col in ["task", "setting", "L", "seeds", "accuracy", *shown]:
-        table.add_column(
-            HEADERS.get(col, col), justify="left" if col in ("task", "setting") else "right"
-        )
+    table.add_column("metric")
     for e in summary:
+        table.add_column(
+            f"{e['label']}\n{e['task']} L{e['layers']}\n{e['seeds']} seeds", justify="right"
+        )
+    for m in ["accuracy", *shown]:
         table.add_row(
-            e["task"],
-            e["label"],
-            str(e["layers"]),
-            str(e["seeds"]),
-            *[_interval(e, m) for m in ["accuracy", *shown]],
+            header(m),
+            *[_interval(e, m) + (" ⚠" if e.get(f"{m}_warning") else "") for e in summary],
         )
     return table
 
