@@ -40,6 +40,14 @@ def header(col: str) -> str:
     return HEADERS.get(col) or labels.get(col, col)
 
 
+def directed(metrics: Sequence[str]) -> list[str]:
+    """The metrics with a direction (what controls calibrate), from the registry."""
+    from overt.audit.run import REGISTRY
+
+    keep = {s.name for iv in REGISTRY.values() for s in iv.specs if s.direction != "neither"}
+    return [m for m in metrics if m in keep]
+
+
 def _cell(row: dict[str, Any], col: str) -> str:
     """A value, marked ⚠ where the audit warned it may mean little (see the row's
     `<metric>_warning`: below-chance model, few examples)."""
@@ -47,8 +55,9 @@ def _cell(row: dict[str, Any], col: str) -> str:
 
 
 def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> Table:
-    """One line per cell; failed cells show FAILED and their error."""
-    columns = [*COLUMNS, *[c for c in extra if any(c in r for r in rows)]]
+    """One line per cell (audit metrics with a direction; results.json has all);
+    failed cells show FAILED and their error."""
+    columns = [*COLUMNS, *[c for c in directed(extra) if any(c in r for r in rows)]]
     table = Table(title="results", header_style="bold")
     for col in [*columns, "status"]:
         left = col in ("task", "variant", "regime", "status")
@@ -72,10 +81,7 @@ def summary_table(summary: Sequence[dict[str, Any]], metrics: Sequence[str]) -> 
     """One column per setting, one row per metric: mean [95 % interval] across seeds,
     for accuracy and the metrics with a direction (the ones controls calibrate);
     results.json's `summary` has every metric."""
-    from overt.audit.run import REGISTRY
-
-    directed = {s.name for iv in REGISTRY.values() for s in iv.specs if s.direction != "neither"}
-    shown = [m for m in metrics if m in directed and any(e.get(m) is not None for e in summary)]
+    shown = [m for m in directed(metrics) if any(e.get(m) is not None for e in summary)]
     table = Table(title="across seeds: mean [95% interval]", header_style="bold")
     table.add_column("metric")
     for e in summary:
