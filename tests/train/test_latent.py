@@ -13,7 +13,7 @@ from overt.models.latent import PAUSE, LatentLabModel, ThoughtSpec, think
 from overt.tasks import get_task
 from overt.train.config import TrainConfig, load_config
 from overt.train.internalize import InternalizePlan, extra_removal, removed_target
-from overt.train.latent import LatentPlan, encode_latent_batch, latent_logits
+from overt.train.latent import LatentPlan, encode_latent_batch, latent_logits, suffix_logits
 from overt.train.sft import train
 
 SHAPE = ModelConfig(layers=2, d_model=32, heads=2)
@@ -86,13 +86,7 @@ def test_gradients_flow_through_the_thought_chain():
         return thought
 
     state = think(model.model, prefix, mask, model.spec, model.vocab[PAUSE], n=3, edit=keep)
-    out = model.model(
-        input_ids=suffix,
-        attention_mask=torch.cat([state.mask, torch.ones_like(suffix)], dim=1),
-        position_ids=state.positions + torch.arange(1, suffix.shape[1] + 1)[None, :],
-        cache=state.cache,
-    ).logits
-    out.sum().backward()
+    suffix_logits(model, state, suffix).sum().backward()
     assert all(t.grad is not None and t.grad.abs().sum() > 0 for t in fed)
 
 
@@ -104,13 +98,7 @@ def test_pause_in_one_pass_equals_pause_thought_by_thought():
     state = think(
         model.model, prefix, mask, model.spec, model.vocab[PAUSE], n=3, edit=lambda j, t: t
     )
-    stepwise = model.model(
-        input_ids=suffix,
-        attention_mask=torch.cat([state.mask, torch.ones_like(suffix)], dim=1),
-        position_ids=state.positions + torch.arange(1, suffix.shape[1] + 1)[None, :],
-        cache=state.cache,
-    ).logits
-    torch.testing.assert_close(one, stepwise, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(one, suffix_logits(model, state, suffix), atol=1e-5, rtol=1e-4)
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,14 @@ def build_model(vocab_size: int, cfg: ModelConfig, ids: dict[str, int]) -> Llama
     return LlamaForCausalLM(config)
 
 
+def pick(logits: torch.Tensor, temperature: float, gen: torch.Generator | None) -> torch.Tensor:
+    """Next token per row [B] from logits [B, V]: greedy at temperature 0, else sampled."""
+    if temperature > 0:
+        probs = torch.softmax(logits / temperature, dim=-1)
+        return torch.multinomial(probs, 1, generator=gen).squeeze(1)
+    return logits.argmax(-1)
+
+
 class LabModel:
     """A lab transformer with its tokenizer, implementing `Model`."""
 
@@ -259,12 +267,7 @@ class LabModel:
                 use_cache=True,
                 logits_to_keep=1,
             ).logits[:, -1]  # [B, V]
-            if temperature > 0:
-                probs = torch.softmax(logits / temperature, dim=-1)
-                token = torch.multinomial(probs, 1, generator=gen).squeeze(1)
-            else:
-                token = logits.argmax(-1)
-            token = torch.where(done, self.pad_id, token)  # [B]
+            token = torch.where(done, self.pad_id, pick(logits, temperature, gen))  # [B]
             new = torch.cat([new, token[:, None]], dim=1)
             done |= token == self.eos_id
             if bool(done.all()):

@@ -38,7 +38,7 @@ from transformers import LlamaForCausalLM
 from transformers.cache_utils import DynamicCache
 
 from overt.models.base import THINK, Generation
-from overt.models.lab import LabModel, ModelConfig
+from overt.models.lab import LabModel, ModelConfig, pick
 
 BOT, EOT, LATENT, PAUSE = "<bot>", "<eot>", "<latent>", "<pause>"
 THOUGHT_TOKENS = [BOT, EOT, LATENT, PAUSE]
@@ -261,12 +261,7 @@ class LatentLabModel(LabModel):
             )
         if max_new_tokens < 1:
             return [Generation(text="", finish_reason="length") for _ in range(batch)]
-        logits = self.model.lm_head(state.last)  # [B, V]
-        if temperature > 0:
-            probs = torch.softmax(logits / temperature, dim=-1)
-            first = torch.multinomial(probs, 1, generator=gen).squeeze(1)
-        else:
-            first = logits.argmax(-1)
+        first = pick(self.model.lm_head(state.last), temperature, gen)  # [B]
         rest = self._continue(
             first[:, None],
             mask,

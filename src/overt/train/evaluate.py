@@ -5,7 +5,8 @@
 A generation that never writes `<answer>` counts as wrong (and is counted in
 `unanswered`), never skipped. Beside accuracy: written tokens per answer (every
 generated word up to `<eos>`), continuous thoughts per answer (0 unless the model
-thinks in vectors) and wall seconds per answer of the batched generation.
+thinks in vectors) and wall seconds per answer of the batched generation (after
+one untimed warm-up call).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def evaluate(model: Model, task: Task, examples: Sequence[Example]) -> Accuracy:
     The budget is the longest explicit reasoning plus slack, whatever the regime.
     """
     budget = generation_budget(task, examples)
+    model.generate([prompt_text(examples[0])], max_new_tokens=budget)  # warm-up, untimed
     start = time.perf_counter()
     outs = model.generate([prompt_text(ex) for ex in examples], max_new_tokens=budget)
     seconds = time.perf_counter() - start

@@ -29,7 +29,16 @@ import torch.nn.functional as F
 
 from overt.models.base import ANSWER
 from overt.models.lab import LabModel
-from overt.models.latent import BOT, EOT, PAUSE, LatentLabModel, ThoughtSpec, embedding_norm, think
+from overt.models.latent import (
+    BOT,
+    EOT,
+    PAUSE,
+    LatentLabModel,
+    Thinking,
+    ThoughtSpec,
+    embedding_norm,
+    think,
+)
 from overt.tasks import Example, Task
 from overt.tasks.split import prompt_text
 from overt.train.config import TrainConfig
@@ -75,18 +84,22 @@ def latent_logits(
     """Logits [B, S, V] after n thoughts (n+1 passes, one cache): row t predicts suffix[t+1]
     with `<eot>`; without it, the last thought's logits come first and row t predicts suffix[t]."""
     state = think(model.model, prefix, mask, model.spec, model.vocab[PAUSE], n=n)
+    logits = suffix_logits(model, state, suffix)
+    if model.spec.close == "eot":
+        return logits
+    return torch.cat([model.model.lm_head(state.last)[:, None], logits[:, :-1]], dim=1)
+
+
+def suffix_logits(model: LabModel, state: Thinking, suffix: torch.Tensor) -> torch.Tensor:
+    """Logits [B, S, V] of the suffix tokens run over the cache left by `think`."""
     width = suffix.shape[1]
-    full_mask = torch.cat([state.mask, state.mask.new_ones(suffix.shape[0], width)], dim=1)
-    logits = model.model(
+    return model.model(
         input_ids=suffix,
-        attention_mask=full_mask,
+        attention_mask=torch.cat([state.mask, state.mask.new_ones(len(suffix), width)], dim=1),
         position_ids=state.positions + torch.arange(1, width + 1)[None, :],
         cache=state.cache,
         use_cache=True,
     ).logits
-    if model.spec.close == "eot":
-        return logits
-    return torch.cat([model.model.lm_head(state.last)[:, None], logits[:, :-1]], dim=1)
 
 
 def latent_loss(model: LatentLabModel, logits: torch.Tensor, suffix: torch.Tensor) -> torch.Tensor:
