@@ -2,8 +2,8 @@
 
 Run it:
 
-    overt lab train --out runs/icot regime=internalize task.name=mult task.params.n=4 \\
-        internalize.warm_steps=1500 internalize.stage_steps=400 steps=4500
+    overt lab train --out runs/icot regime=internalize task.params.K=2 lr=0.001 steps=2200 \\
+        internalize.warm_steps=1200 internalize.stage_steps=500 internalize.remove_per_stage=1
 
 Training starts as plain `cot` (stage 0). At stage k the first k·Δ reasoning
 tokens (Δ = `remove_per_stage`) are removed from the left of the target, plus
