@@ -66,10 +66,11 @@ class ScriptedThinker:
         thoughts = torch.stack(fed, dim=1) if fed else torch.zeros(len(rows), 0, M)
         return thoughts, [str(int(a)) for a in answer]
 
-    def generate_with_thoughts(self, batch, max_new_tokens, *, n=None, edit=None, **_):
+    def generate_with_thoughts(self, batch, max_new_tokens, *, n=None, edit=None, force=(), **_):
         n = self.spec.n if n is None else n
         _, answers = self._run(batch, n, edit)
-        return [Generation(text=f"<answer> {a}", finish_reason="stop") for a in answers]
+        opening = "" if list(force) == ["<answer>"] else "<answer> "
+        return [Generation(text=f"{opening}{a}", finish_reason="stop") for a in answers]
 
     def read_thoughts(self, batch, n=None):
         return self._run(batch, self.spec.n, None)[0], []

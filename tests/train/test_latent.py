@@ -119,6 +119,17 @@ def test_batched_cached_generation_equals_one_at_a_time(mode, norm, close):
     assert model.generate(prompts, max_new_tokens=6, batch_size=3) == batched
 
 
+def test_forced_words_follow_the_thoughts():
+    """Forcing `<answer>` after the thoughts gives the token a full re-forward predicts there."""
+    model = tiny_latent(n=2)
+    rows = [model.encode(p) for p in ("3 +1 -2 <think>", "9 -4 +4 <think>")]
+    forced = model.generate_with_thoughts(rows, 1, force=["<answer>"])
+    prefix, mask = model.left_pad([[*r, model.vocab["<bot>"]] for r in rows])
+    suffix = torch.tensor([[model.vocab["<eot>"], model.vocab["<answer>"]]] * 2)
+    expected = naive_logits(model, prefix, mask, suffix, n=2)[:, -1].argmax(-1)
+    assert [g.text for g in forced] == [model.id_to_word[int(t)] for t in expected]
+
+
 def test_prompts_without_think_are_continued_as_text():
     model = tiny_latent()
     mixed = model.generate(["3 +1 <think>", "3 +1 <think> 4 <answer>"], max_new_tokens=4)

@@ -11,8 +11,9 @@ For a model that thinks in vectors (`overt.models.latent.ThinksInVectors`):
     zero       thought i ← 0                                           → accuracy
     noise      thought i ← Gaussian noise of the thought's norm       → accuracy
 
-Answers are read from free generation after the thoughts (a generation with no
-`<answer>` counts as not following and not the same). Per-position numbers
+Answers are forced: `<answer>` is fed right after the (changed) thought block,
+so a model trained with stage mixing cannot fall back to writing the steps the
+thoughts stood for; an empty answer counts as not following and not the same. Per-position numbers
 and intervals go into the audit's details; models that write their reasoning
 (or pause models, whose thoughts are one shared vector, for the swap) report
 these metrics as unavailable, with the reason.
@@ -28,19 +29,20 @@ import torch
 from overt.audit import metrics as M
 from overt.audit.intervention import AuditContext, Outcome, register
 from overt.audit.schema import Metric, MetricSpec
-from overt.models.base import split_output
+from overt.models.base import ANSWER
 from overt.models.latent import ThinksInVectors, ThoughtEdit
-from overt.tasks.split import generation_budget, prompt_text
+from overt.tasks.split import prompt_text
 
 
 def _answers(
     ctx: AuditContext, model: ThinksInVectors, n: int | None, edit: ThoughtEdit | None
 ) -> list[str | None]:
+    """Answers forced right after the (changed) thoughts: `<answer>` is fed, so the model
+    cannot fall back to writing the steps the thoughts stood for."""
     ids = [model.encode(prompt_text(ex)) for ex in ctx.examples]
-    outs = model.generate_with_thoughts(
-        ids, generation_budget(ctx.task, ctx.examples), n=n, edit=edit
-    )
-    return [split_output(o.text)[1] for o in outs]
+    budget = max(len(ex.answer.split()) for ex in ctx.examples) + 2
+    outs = model.generate_with_thoughts(ids, budget, n=n, edit=edit, force=[ANSWER])
+    return [o.text.strip() or None for o in outs]
 
 
 def replace_at(

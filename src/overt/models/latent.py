@@ -78,6 +78,7 @@ class ThinksInVectors(Protocol):
         *,
         n: int | None = None,
         edit: ThoughtEdit | None = None,
+        force: Sequence[str] = (),
         temperature: float = 0.0,
         gen: torch.Generator | None = None,
     ) -> list[Generation]: ...
@@ -225,14 +226,17 @@ class LatentLabModel(LabModel):
         *,
         n: int | None = None,
         edit: ThoughtEdit | None = None,
+        force: Sequence[str] = (),
         temperature: float = 0.0,
         gen: torch.Generator | None = None,
     ) -> list[Generation]:
-        """Think (n thoughts, optionally edited) after each encoded prompt, then write."""
+        """Think (n thoughts, optionally edited) after each encoded prompt, then write;
+        `force` words (e.g. `<answer>`) are fed right after the thought block."""
         self.model.eval()
         ids, mask = self.left_pad([[*row, self.vocab[BOT]] for row in batch])
         state = think(self.model, ids, mask, self.spec, self.vocab[PAUSE], n=n, edit=edit)
-        return self._decode(state, max_new_tokens, temperature, gen)
+        forced = self.encode(" ".join(force))[1:]
+        return self._decode(state, max_new_tokens, temperature, gen, forced)
 
     @torch.no_grad()
     def read_thoughts(
@@ -250,15 +254,21 @@ class LatentLabModel(LabModel):
         max_new_tokens: int,
         temperature: float,
         gen: torch.Generator | None,
+        forced: Sequence[int] = (),
     ) -> list[Generation]:
-        """Close the thought block (feed `<eot>`, or read the last thought) and write on."""
+        """Close the thought block (feed `<eot>`, or read the last thought), feed any
+        `forced` ids, and write on."""
         batch = state.mask.shape[0]
-        mask = torch.cat([state.mask, state.mask.new_ones(batch, 1)], dim=1)
-        if self.spec.close == "eot":
-            eot = torch.full((batch, 1), self.vocab[EOT], dtype=torch.long)
+        opening = [self.vocab[EOT]] if self.spec.close == "eot" else []
+        if opening or forced:
+            feed = torch.tensor([[*opening, *forced]] * batch, dtype=torch.long)
+            width = feed.shape[1]
+            mask = torch.cat([state.mask, state.mask.new_ones(batch, width)], dim=1)
+            positions = state.positions + torch.arange(1, width + 1)[None, :]
             return self._continue(
-                eot, mask, state.positions + 1, state.cache, max_new_tokens, temperature, gen
+                feed, mask, positions, state.cache, max_new_tokens, temperature, gen
             )
+        mask = torch.cat([state.mask, state.mask.new_ones(batch, 1)], dim=1)
         if max_new_tokens < 1:
             return [Generation(text="", finish_reason="length") for _ in range(batch)]
         first = pick(self.model.lm_head(state.last), temperature, gen)  # [B]
