@@ -171,9 +171,10 @@ def audit(
 
 
 def flag_weak(metrics: dict[str, Metric], chance: float) -> None:
-    """Mark metrics that describe a model no better than chance, or few examples."""
+    """Mark metrics of a model not clearly above chance (the lower end of its accuracy
+    interval at or below chance), or resting on fewer than MIN_EXAMPLES examples."""
     acc = metrics["accuracy"]
-    below = acc.value is not None and acc.ci_high is not None and acc.ci_high <= chance
+    below = acc.value is not None and acc.ci_low is not None and acc.ci_low <= chance
     for name, m in metrics.items():
         if m.value is None or name == "accuracy":
             continue

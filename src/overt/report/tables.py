@@ -99,9 +99,11 @@ def summary_table(summary: Sequence[dict[str, Any]], metrics: Sequence[str]) -> 
 def print_summary(
     summary: Sequence[dict[str, Any]], metrics: Sequence[str], checks: Sequence[dict[str, Any]]
 ) -> None:
-    """The across-seed table, then one line per control check."""
+    """The across-seed table (when some setting has several seeds), then one line per
+    control check."""
     console = make_console()
-    console.print(summary_table(summary, metrics))
+    if any(e["seeds"] > 1 for e in summary):
+        console.print(summary_table(summary, metrics))
     for c in checks:
         verdict = {True: "separated", False: "NOT separated", None: "not measured"}[c["separated"]]
         console.print(f"{c['metric']}: {c['positive']} vs {c['negative']}: {verdict}")
