@@ -2,8 +2,8 @@
 
 Run it:
 
-    overt lab train --out runs/latent regime=latent task.params.K=2 lr=0.001 steps=4200 \\
-        latent.warm_steps=1200 latent.stage_steps=1500 latent.mix_prob=0.2
+    overt lab train --out runs/latent regime=latent task.params.K=2 lr=0.001 steps=5200 \\
+        latent.warm_steps=1200 latent.stage_steps=2000 latent.mix_prob=0.2
 
 At stage k the first k reasoning steps are replaced by k·c thoughts:
 
