@@ -2,7 +2,7 @@
 
 >>> from overt.tasks import TASKS, get_task
 >>> sorted(TASKS)
-['khop', 'mult', 'pressure', 'prosqa', 'state']
+['khop', 'mult', 'pressure', 'prosqa', 'runmax', 'state']
 >>> get_task("state", K=99)
 Traceback (most recent call last):
 ...
@@ -18,10 +18,11 @@ from overt.tasks.khop import KHopTask
 from overt.tasks.mult import MultTask
 from overt.tasks.pressure import PressureTask
 from overt.tasks.prosqa import ProsQATask
+from overt.tasks.runmax import RunMaxTask
 from overt.tasks.state import StateTask
 
 TASKS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (StateTask, KHopTask, ProsQATask, MultTask, PressureTask)
+    cls.name: cls for cls in (StateTask, KHopTask, ProsQATask, MultTask, PressureTask, RunMaxTask)
 }
 
 
