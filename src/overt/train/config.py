@@ -47,7 +47,10 @@ class TaskSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("state", description="Task family (see `overt tasks show`): state, khop, prosqa, mult, runmax, ...")
+    name: str = Field(
+        "state",
+        description="Task family (see `overt tasks show`): state, khop, prosqa, mult, runmax, ...",
+    )
     params: dict[str, int] = Field(
         default_factory=dict, description="Task knobs, e.g. {K: 6, m: 10} for state."
     )
