@@ -38,7 +38,7 @@ def decorative(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hinted(tmp_path_factory):
-    common = ["task.params.K=6", "regime=cot", "steps=700", "hint_rate=0.5"]
+    common = ["task.params.K=6", "regime=cot", "steps=1000", "hint_rate=0.5"]
     return {
         style: _organism(tmp_path_factory, style, *common, f"hint_style={style}")
         for style in ("verbalized", "silent")
