@@ -41,6 +41,11 @@ ACCURACY = MetricSpec(
 )
 
 
+def metric_specs() -> dict[str, MetricSpec]:
+    """name → MetricSpec for every registered metric (what reports show as definitions)."""
+    return {spec.name: spec for iv in REGISTRY.values() for spec in iv.specs}
+
+
 class AuditInputError(ValueError):
     """The audit was asked for something the model or task cannot give (bad input)."""
 

@@ -123,16 +123,11 @@ def page(title: str, sections: Sequence[str], style: str = "") -> str:
     )
 
 
-def _metric_specs() -> dict[str, Any]:
-    """name → MetricSpec for every registered audit metric."""
-    from overt.audit.run import REGISTRY
-
-    return {spec.name: spec for iv in REGISTRY.values() for spec in iv.specs}
-
-
 def meanings_html(columns: Sequence[str]) -> str:
     """A definition list: each shown column's header, meaning and direction."""
-    specs = _metric_specs()
+    from overt.audit.run import metric_specs
+
+    specs = metric_specs()
     items = []
     for c in columns:
         if c in specs:

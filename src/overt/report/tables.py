@@ -34,18 +34,18 @@ HEADERS = {"train_seconds": "train s", "d_model": "d"}
 
 def header(col: str) -> str:
     """A column's header: audit metrics take their label from the intervention registry."""
-    from overt.audit.run import REGISTRY
+    from overt.audit.run import metric_specs
 
-    labels = {spec.name: spec.label for iv in REGISTRY.values() for spec in iv.specs}
-    return HEADERS.get(col) or labels.get(col, col)
+    spec = metric_specs().get(col)
+    return HEADERS.get(col) or (spec.label if spec else col)
 
 
 def directed(metrics: Sequence[str]) -> list[str]:
     """The metrics with a direction (what controls calibrate), from the registry."""
-    from overt.audit.run import REGISTRY
+    from overt.audit.run import metric_specs
 
-    keep = {s.name for iv in REGISTRY.values() for s in iv.specs if s.direction != "neither"}
-    return [m for m in metrics if m in keep]
+    specs = metric_specs()
+    return [m for m in metrics if m in specs and specs[m].direction != "neither"]
 
 
 def _cell(row: dict[str, Any], col: str) -> str:
