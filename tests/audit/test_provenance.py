@@ -8,7 +8,7 @@ import pytest
 from overt.audit.run import TrainOverlapError, audit
 from overt.models.lab import LabModel
 from overt.tasks import get_task
-from overt.tasks.split import Split, heldout, trained_prompts
+from overt.tasks.split import heldout, trained_prompts
 from overt.train.config import TrainConfig, load_config
 from overt.train.sft import train
 
@@ -36,7 +36,8 @@ def small_space_model(tmp_path_factory):
 
 def test_model_records_its_split_and_replay_matches_training(small_space_model):
     model, cfg, _ = small_space_model
-    split = Split.model_validate(model.meta["split"])
+    split = model.meta.split
+    assert split is not None
     task = cfg.task.build()
     held = heldout(task, cfg.eval_examples, cfg.eval_seed)
     assert split.matches(held) and split.heldout_n == 40

@@ -8,7 +8,7 @@ import random
 import pytest
 import torch
 
-from overt.models.lab import LabModel, ModelConfig
+from overt.models.lab import LabModel, ModelConfig, ModelMeta
 from overt.models.latent import PAUSE, LatentLabModel, ThoughtSpec, think
 from overt.tasks import get_task
 from overt.train.config import TrainConfig, load_config
@@ -34,8 +34,8 @@ def tiny_latent(
 ) -> LatentLabModel:
     torch.manual_seed(0)
     task = get_task("state", K=3, m=10)
-    meta = {"thoughts": {"mode": mode, "n": n, "norm": norm, "close": close}}
-    return LatentLabModel.create(task.vocab(), SHAPE, meta=meta)
+    spec = ThoughtSpec(mode=mode, n=n, norm=norm, close=close)
+    return LatentLabModel.create(task.vocab(), SHAPE, meta=ModelMeta(thoughts=spec))
 
 
 def naive_logits(model: LatentLabModel, prefix, mask, suffix, n: int) -> torch.Tensor:
@@ -165,7 +165,7 @@ def test_latent_training_lowers_loss_changes_parameters_and_logs_stages(tmp_path
         ],
     )
     torch.manual_seed(cfg.seed)
-    before = LatentPlan(cfg, cfg.task.build()).create({})
+    before = LatentPlan(cfg, cfg.task.build()).create(ModelMeta())
     result = train(cfg, tmp_path, progress=False)
     assert result is not None and result.final_loss < 0.7 * result.first_loss
     after = LabModel.load(tmp_path / "model")

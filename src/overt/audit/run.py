@@ -60,11 +60,10 @@ def default_hint_monitor() -> Monitor:
 
 
 def model_split(model: Model) -> Split | None:
-    """The training split a lab model recorded in its metadata, if any."""
-    meta = getattr(model, "meta", None)
-    if isinstance(meta, dict) and isinstance(meta.get("split"), dict):
-        return Split.model_validate(meta["split"])
-    return None
+    """The training split a lab model recorded in its `ModelMeta`, if any."""
+    from overt.models.lab import LabModel
+
+    return model.meta.split if isinstance(model, LabModel) else None
 
 
 def choose_examples(

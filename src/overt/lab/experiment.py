@@ -46,7 +46,8 @@ from overt.errors import UsageError
 from overt.files import atomic_write_text, check_writable
 from overt.lab import PRESETS
 from overt.lab.summary import ControlPair, separations, summarize
-from overt.train.config import Regime, TaskSpec, TrainConfig
+from overt.train.config import TaskSpec, TrainConfig
+from overt.train.regimes import RegimeName
 from overt.train.rundir import clear_run_dir, config_conflict
 
 __all__ = ["PRESETS", "ExperimentConfig", "cell_id", "run_experiment"]
@@ -65,7 +66,9 @@ class Grid(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tasks: list[TaskSpec] = Field(min_length=1, description="Task settings.")
-    regimes: list[Regime] = Field(min_length=1, description="Training regimes.")
+    regimes: list[RegimeName] = Field(
+        min_length=1, description="Training regimes (registered in overt.train.regimes)."
+    )
     sizes: list[Size] = Field(min_length=1, description="Model sizes.")
     seeds: list[int] = Field(default=[0], min_length=1, description="Seeds.")
     name: str = Field(

@@ -2,7 +2,9 @@
 
 For each task setting and depth, one line comparing the regimes, marked where
 written reasoning succeeds (≥ 0.99) while one forward pass stays near chance
-(≤ 0.2), and where the forward pass alone is enough (no_cot ≥ 0.99).
+(≤ 0.2), and where the forward pass alone is enough (≥ 0.99). Which regime is
+which comes from its registration's `role` (`overt.train.regimes`): cot is
+written reasoning, no_cot one forward pass.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from overt.report.plots import panel
+from overt.train.regimes import REGISTRY, Role
 
 
 def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -34,10 +37,16 @@ def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
                 continue
             mean[regime] = sum(a for a in accs if a is not None) / len(accs)
             parts.append(f"{regime} {mean[regime]:.3f}")
+        written, forward = _by_role(mean, "written"), _by_role(mean, "forward")
         mark = ""
-        if mean.get("cot", 0) >= 0.99 and mean.get("no_cot", 1) <= 0.2:
+        if written and forward and min(written) >= 0.99 and max(forward) <= 0.2:
             mark = "  ← reasoning in text needed"
-        elif mean.get("no_cot", 0) >= 0.99:
+        elif forward and min(forward) >= 0.99:
             mark = "  ← one forward pass is enough"
         lines.append(f"{task} L={layers}: {' | '.join(parts)} (chance {chance[task]:.2f}){mark}")
     return lines
+
+
+def _by_role(mean: dict[str, float], role: Role) -> list[float]:
+    """Mean accuracies of the regimes that play `role`."""
+    return [acc for name, acc in mean.items() if name in REGISTRY and REGISTRY[name].role == role]

@@ -9,7 +9,9 @@ loads a trained organism:
     model = AutoModelForCausalLM.from_pretrained("runs/x/model")
 
 `LabModel` implements the `Model` contract with batched greedy or sampled
-generation over a KV cache, starting from any prefilled text.
+generation over a KV cache, starting from any prefilled text. What a model
+records about how it was made (task, regime, training split, thought loop) is
+a typed `ModelMeta`, saved beside the weights as `overt.json`.
 
     >>> from overt.models.lab import LabModel, ModelConfig
     >>> m = LabModel.create(["0", "1"], ModelConfig(layers=1, d_model=16, heads=2))
@@ -19,10 +21,9 @@ generation over a KV cache, starting from any prefilled text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,6 +34,7 @@ from transformers.utils import logging as hf_logging
 
 from overt.models.base import BOS, EOS, PAD, SPECIAL_TOKENS, UNK, Generation, cut_at_eos
 from overt.models.scoring import TextLogprobs, option_logprobs, text_logprobs, word_offsets
+from overt.tasks.split import Split
 
 META_FILE = "overt.json"
 hf_logging.disable_progress_bar()
@@ -54,6 +56,43 @@ class ModelConfig(BaseModel):
         if self.d_model % self.heads:
             raise ValueError(f"heads={self.heads} must divide d_model={self.d_model}")
         return self
+
+
+class ThoughtSpec(BaseModel):
+    """How a model thinks before it writes (`overt.models.latent`): its `thoughts`."""
+
+    mode: Literal["latent", "pause"] = Field(description="Feed back hidden states or pauses.")
+    n: int = Field(ge=0, description="Thoughts before the written continuation.")
+    per_step: int = Field(1, ge=1, description="Thoughts that stand for one reasoning step (c).")
+    norm: Literal["none", "embedding"] = Field(
+        "none", description="Rescale each fed-back thought to the mean token-embedding norm."
+    )
+    close: Literal["eot", "none"] = Field(
+        "eot",
+        description="eot: `<eot>` follows the thoughts and predicts the first written word; "
+        "none: the last thought (or `<bot>`) predicts it directly.",
+    )
+
+
+class ModelMeta(BaseModel):
+    """What a lab model records about how it was made (its `overt.json`).
+
+    Every field may be missing: older models recorded task and regime only,
+    a model made in code records nothing. Keys this version does not know are
+    kept as they are.
+
+        >>> ModelMeta.model_validate({"task": {"name": "state"}, "regime": "cot"}).split is None
+        True
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    task: dict[str, Any] | None = Field(None, description="Task spec: {name, params}.")
+    regime: str | None = Field(None, description="Training regime (overt.train.regimes).")
+    split: Split | None = Field(None, description="What it was trained and evaluated on.")
+    thoughts: ThoughtSpec | None = Field(
+        None, description="Its thought loop; set only for latent and pause organisms."
+    )
 
 
 class VocabularyError(ValueError):
@@ -110,19 +149,21 @@ class LabModel:
         self,
         model: LlamaForCausalLM,
         tokenizer: PreTrainedTokenizerFast,
-        meta: dict[str, Any] | None = None,
+        meta: ModelMeta | dict[str, Any] | None = None,
         name: str = "lab",
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
-        self.meta = meta or {}
+        self.meta = ModelMeta.model_validate(meta or {})
         self.name = name
         self.vocab: dict[str, int] = tokenizer.get_vocab()
         self.pad_id, self.bos_id, self.eos_id = (self.vocab[t] for t in (PAD, BOS, EOS))
         self.id_to_word = {i: w for w, i in self.vocab.items()}
 
     @classmethod
-    def create(cls, words: Sequence[str], cfg: ModelConfig, meta: dict | None = None) -> LabModel:
+    def create(
+        cls, words: Sequence[str], cfg: ModelConfig, meta: ModelMeta | None = None
+    ) -> LabModel:
         tokenizer = build_tokenizer(words)
         model = build_model(len(tokenizer.get_vocab()), cfg, tokenizer.get_vocab())
         return cls(model, tokenizer, meta)
@@ -133,7 +174,7 @@ class LabModel:
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(directory)
         self.tokenizer.save_pretrained(directory)
-        (directory / META_FILE).write_text(json.dumps(self.meta, indent=2))
+        (directory / META_FILE).write_text(self.meta.model_dump_json(indent=2, exclude_none=True))
 
     @classmethod
     def load(cls, directory: str | Path) -> LabModel:
@@ -148,9 +189,13 @@ class LabModel:
         model = LlamaForCausalLM.from_pretrained(directory)
         tokenizer = PreTrainedTokenizerFast.from_pretrained(directory)
         meta_path = directory / META_FILE
-        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        meta = (
+            ModelMeta.model_validate_json(meta_path.read_text())
+            if meta_path.is_file()
+            else ModelMeta()
+        )
         model.eval()
-        if "thoughts" in meta:  # a latent organism: restore its thought loop
+        if meta.thoughts is not None:  # a latent organism: restore its thought loop
             from overt.models.latent import LatentLabModel
 
             return LatentLabModel(model, tokenizer, meta, name=str(directory))

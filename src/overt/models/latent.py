@@ -19,9 +19,9 @@ one KV cache across the thoughts and the written continuation. A prompt that
 ends with `<think>` gets the thought block; any other prompt (a prefilled
 partial answer) is continued as plain text.
 
-    >>> from overt.models.lab import ModelConfig
+    >>> from overt.models.lab import ModelConfig, ModelMeta
     >>> m = LatentLabModel.create(["0", "1"], ModelConfig(layers=1, d_model=16, heads=2),
-    ...                           meta={"thoughts": {"mode": "latent", "n": 2}})
+    ...     meta=ModelMeta(thoughts=ThoughtSpec(mode="latent", n=2)))
     >>> len(m.generate(["0 1 <think>"], max_new_tokens=3)[0].text.split()) <= 3
     True
 """
@@ -30,37 +30,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import torch
-from pydantic import BaseModel, Field
 from transformers import LlamaForCausalLM
 from transformers.cache_utils import DynamicCache
 
 from overt.models.base import THINK, Generation
-from overt.models.lab import LabModel, ModelConfig, pick
+from overt.models.lab import LabModel, ModelConfig, ModelMeta, ThoughtSpec, pick
 
 BOT, EOT, LATENT, PAUSE = "<bot>", "<eot>", "<latent>", "<pause>"
 THOUGHT_TOKENS = [BOT, EOT, LATENT, PAUSE]
 
 ThoughtEdit = Callable[[int, torch.Tensor], torch.Tensor]
 """edit(j, thought [B, d]) → the vector fed as thought j instead (interventions)."""
-
-
-class ThoughtSpec(BaseModel):
-    """How a model thinks: stored in overt.json under "thoughts"."""
-
-    mode: Literal["latent", "pause"] = Field(description="Feed back hidden states or pauses.")
-    n: int = Field(ge=0, description="Thoughts before the written continuation.")
-    per_step: int = Field(1, ge=1, description="Thoughts that stand for one reasoning step (c).")
-    norm: Literal["none", "embedding"] = Field(
-        "none", description="Rescale each fed-back thought to the mean token-embedding norm."
-    )
-    close: Literal["eot", "none"] = Field(
-        "eot",
-        description="eot: `<eot>` follows the thoughts and predicts the first written word; "
-        "none: the last thought (or `<bot>`) predicts it directly.",
-    )
 
 
 @runtime_checkable
@@ -182,18 +165,20 @@ class LatentLabModel(LabModel):
 
     @classmethod
     def create(
-        cls, words: Sequence[str], cfg: ModelConfig, meta: dict | None = None
+        cls, words: Sequence[str], cfg: ModelConfig, meta: ModelMeta | None = None
     ) -> LatentLabModel:
         model = LabModel.create([*THOUGHT_TOKENS, *words], cfg, meta)
         return cls(model.model, model.tokenizer, model.meta)
 
     @property
     def spec(self) -> ThoughtSpec:
-        return ThoughtSpec.model_validate(self.meta["thoughts"])
+        if self.meta.thoughts is None:
+            raise ValueError(f"{self.name}: its overt.json records no thought loop")
+        return self.meta.thoughts
 
     def set_thoughts(self, n: int) -> None:
         """Change how many thoughts generation uses (the curriculum's current stage)."""
-        self.meta["thoughts"] = {**self.meta["thoughts"], "n": n}
+        self.meta.thoughts = self.spec.model_copy(update={"n": n})
 
     def _generate_batch(
         self,

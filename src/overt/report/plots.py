@@ -29,20 +29,20 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from overt.files import atomic_write
-
-REGIME_STYLE: dict[str, tuple[str, str, str]] = {  # colour, marker, line style
-    "no_cot": ("#d62728", "s", "-"),
-    "cot": ("#2ca02c", "o", "-"),
-    "filler": ("#7f7f7f", "^", "--"),
-    "decorative": ("#9467bd", "D", "-."),
-    "latent": ("#1f77b4", "v", ":"),
-    "pause": ("#17becf", "P", ":"),
-    "internalize": ("#ff7f0e", "X", "-."),
-}
+from overt.train.regimes import REGISTRY
 
 
 def _style(regime: str) -> tuple[str | None, str, str]:
-    return REGIME_STYLE.get(regime, (None, "o", "-"))
+    """A registered regime's colour, marker and line style (overt.train.regimes)."""
+    known = REGISTRY.get(regime)
+    if known is None:
+        return None, "o", "-"
+    return known.style.colour, known.style.marker, known.style.line
+
+
+def _order(regime: str) -> int:
+    """Registration order, unknown regimes last: the order of series and legends."""
+    return list(REGISTRY).index(regime) if regime in REGISTRY else len(REGISTRY)
 
 
 def panel(row: dict[str, Any]) -> str:
@@ -91,13 +91,7 @@ def _draw(ax: Axes, p: _Panel) -> None:
     for r in ok:
         series[(r["regime"], r["d_model"])][p.x_of[id(r)]].append(r["accuracy"])
     widths = {d for _, d in series}
-    keys = sorted(
-        series,
-        key=lambda k: (
-            list(REGIME_STYLE).index(k[0]) if k[0] in REGIME_STYLE else len(REGIME_STYLE),
-            k[1],
-        ),
-    )
+    keys = sorted(series, key=lambda k: (_order(k[0]), k[1]))
     spread = 0.36
     for i, key in enumerate(keys):
         regime, d_model = key

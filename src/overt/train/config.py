@@ -25,17 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from overt.models.lab import ModelConfig
 from overt.tasks import Task, TaskParamError, get_task
-
-Regime = Literal["no_cot", "cot", "filler", "decorative", "latent", "pause", "internalize"]
-REGIMES: tuple[str, ...] = (
-    "no_cot",
-    "cot",
-    "filler",
-    "decorative",
-    "latent",
-    "pause",
-    "internalize",
-)
+from overt.train.regimes import RegimeName, regime_help
 
 
 class ConfigError(ValueError):
@@ -138,16 +128,8 @@ class TrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     task: TaskSpec = Field(default_factory=lambda: TaskSpec(), description="Task to train on.")
-    regime: Regime = Field(
-        "cot",
-        description="no_cot: prompt → answer; cot: prompt → steps → answer; "
-        "filler: prompt → as many '...' as the reasoning has words → answer; "
-        "decorative: written like cot, but half the training chains are corrupted at a random "
-        "step (later steps follow the corruption) while the answer stays true, so the answer "
-        "must come from the prompt (the audit's negative control); "
-        "latent: Coconut, steps become continuous thoughts stage by stage (see `latent`); "
-        "pause: the same curriculum with learned pause embeddings as thoughts; "
-        "internalize: reasoning tokens removed from the left stage by stage (see `internalize`).",
+    regime: RegimeName = Field(
+        "cot", description=regime_help() + " Registered in overt.train.regimes."
     )
     model: ModelConfig = Field(
         default_factory=lambda: ModelConfig(), description="Transformer shape."

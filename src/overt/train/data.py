@@ -1,40 +1,25 @@
 """Examples → training text → token tensors, per regime.
 
-Every regime shares the prompt `PROMPT <think>`; they differ in the target:
-
-    no_cot   <answer> ANSWER <eos>
-    cot      STEP ; STEP ; ... <answer> ANSWER <eos>
-    filler   ... ... ... <answer> ANSWER <eos>      (one '...' per reasoning word)
-    decorative  like cot, on chains `decorate` corrupted (the answer stays true)
-
-The loss covers the target only: what the model must produce.
+Every regime shares the prompt `PROMPT <think>`; they differ in the target,
+which each regime's registration builds (`overt.train.regimes`), followed by
+`<eos>`. The loss covers the target only: what the model must produce.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 
 import torch
 
-from overt.models.base import ANSWER, FILLER
 from overt.models.lab import LabModel
 from overt.tasks import Example, Task
 from overt.tasks.split import prompt_text
+from overt.train.regimes import get_regime
 
 
 def target_text(task: Task, example: Example, regime: str) -> str:
     """What the model must write after `prompt_text` (without the final `<eos>`)."""
-    reasoning = task.render_reasoning(example.steps)
-    if regime in ("cot", "decorative"):
-        body = reasoning
-    elif regime == "filler":
-        body = " ".join([FILLER] * len(reasoning.split()))
-    elif regime == "no_cot":
-        body = ""
-    else:
-        raise ValueError(f"unknown regime {regime!r}")
-    return f"{body} {ANSWER} {example.answer}".strip()
+    return get_regime(regime).target(task, example)
 
 
 def encode_batch(
@@ -62,17 +47,3 @@ def encode_pairs(
         inputs[i, : len(row) - 1] = seq[:-1]
         targets[i, start - 1 : len(row) - 1] = seq[start:]
     return inputs, targets
-
-
-def decorate(task: Task, example: Example, rng: random.Random, rate: float = 0.5) -> Example:
-    """With probability `rate`, the example's chain corrupted at a random step (later
-    steps recomputed from the corruption) but its answer kept: reasoning that
-    cannot be trusted to carry the answer, for the `decorative` regime."""
-    if rng.random() >= rate:
-        return example
-    index = rng.randrange(len(example.steps))
-    alternatives = task.alternatives(example, index)
-    if not alternatives:
-        return example
-    bad = task.recompute(example, index, rng.choice(alternatives))
-    return example.model_copy(update={"steps": bad.steps, "values": bad.values})

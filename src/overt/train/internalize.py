@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from overt.models.base import ANSWER
-from overt.models.lab import LabModel
+from overt.models.lab import LabModel, ModelMeta
 from overt.tasks import Example, Task
 from overt.train.config import TrainConfig
 from overt.train.data import encode_pairs
@@ -60,7 +60,7 @@ class InternalizePlan(StagedPlan):
         self.warm, self.stage_steps = knobs.warm_steps, knobs.stage_steps
         self.reset = knobs.reset_optimizer
 
-    def create(self, meta: dict[str, Any]) -> LabModel:
+    def create(self, meta: ModelMeta) -> LabModel:
         return LabModel.create(self.task.vocab(), self.cfg.model, meta=meta)
 
     def removed(self, stage: int, rng: random.Random) -> int:

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from overt.models.base import ANSWER
-from overt.models.lab import LabModel
+from overt.models.lab import LabModel, ModelMeta
 from overt.models.latent import (
     BOT,
     EOT,
@@ -43,6 +43,7 @@ from overt.tasks import Example, Task
 from overt.tasks.split import prompt_text
 from overt.train.config import TrainConfig
 from overt.train.plan import STAGE_EVAL_EXAMPLES, StagedPlan
+from overt.train.regimes import get_regime
 
 
 def n_steps(task: Task) -> int:
@@ -125,7 +126,7 @@ class LatentPlan(StagedPlan):
         if self.no_curriculum:
             self.stage_steps = cfg.steps
         self.spec = ThoughtSpec(
-            mode="latent" if cfg.regime == "latent" else "pause",
+            mode=get_regime(cfg.regime).thoughts,
             n=0,
             per_step=knobs.c,
             norm=knobs.thought_norm,
@@ -140,8 +141,8 @@ class LatentPlan(StagedPlan):
             return 0, self.cfg.steps
         return super().bounds(stage)
 
-    def create(self, meta: dict[str, Any]) -> LabModel:
-        meta = {**meta, "thoughts": self.spec.model_dump()}
+    def create(self, meta: ModelMeta) -> LabModel:
+        meta = meta.model_copy(update={"thoughts": self.spec})
         return LatentLabModel.create(self.task.vocab(), self.cfg.model, meta=meta)
 
     def enter(self, model: LabModel, stage: int) -> None:

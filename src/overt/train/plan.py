@@ -2,11 +2,13 @@
 
 A `Plan` makes the model, turns a batch of examples into a loss, sets the
 learning-rate multiplier, and says when the optimizer starts afresh and when a
-curriculum stage ends (its held-out accuracy goes into `metrics.jsonl`):
+curriculum stage ends (its held-out accuracy goes into `metrics.jsonl`). Each
+regime names its trainer (`overt.train.regimes`); `overt.train.sft.PLANS` maps
+it to a plan, so imports flow one way (sft → latent, internalize → plan):
 
-    no_cot / cot / filler / decorative   TextPlan: one stage, one-cycle schedule
-    latent / pause                      overt.train.latent.LatentPlan (Coconut curriculum)
-    internalize                         overt.train.internalize.InternalizePlan
+    sft          TextPlan: the regime's target text, one stage, one-cycle schedule
+    latent       overt.train.latent.LatentPlan (Coconut curriculum)
+    internalize  overt.train.internalize.InternalizePlan
 
 A staged plan splits `steps` into stage 0 (`warm_steps`), then stages 1..S of
 `stage_steps` each, the last running to the end; every stage gets its own
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 import torch
 import torch.nn.functional as F
 
-from overt.models.lab import LabModel
+from overt.models.lab import LabModel, ModelMeta
 from overt.tasks import Example, Task
 from overt.train.config import TrainConfig
 from overt.train.data import encode_batch
@@ -33,7 +35,7 @@ STAGE_EVAL_EXAMPLES = 200
 
 
 class Plan(Protocol):
-    def create(self, meta: dict[str, Any]) -> LabModel:
+    def create(self, meta: ModelMeta) -> LabModel:
         """A fresh model for this regime."""
         ...
 
@@ -75,7 +77,7 @@ class TextPlan:
     def __init__(self, cfg: TrainConfig, task: Task) -> None:
         self.cfg, self.task = cfg, task
 
-    def create(self, meta: dict[str, Any]) -> LabModel:
+    def create(self, meta: ModelMeta) -> LabModel:
         return LabModel.create(self.task.vocab(), self.cfg.model, meta=meta)
 
     def lr_factor(self, step: int) -> float:
@@ -149,16 +151,3 @@ class StagedPlan:
     def extra(self, model: LabModel, heldout: Sequence[Example]) -> dict[str, Any]:
         """Further per-stage measurements."""
         return {}
-
-
-def plan_for(cfg: TrainConfig, task: Task) -> Plan:
-    """The plan of `cfg.regime`."""
-    if cfg.regime in ("latent", "pause"):
-        from overt.train.latent import LatentPlan
-
-        return LatentPlan(cfg, task)
-    if cfg.regime == "internalize":
-        from overt.train.internalize import InternalizePlan
-
-        return InternalizePlan(cfg, task)
-    return TextPlan(cfg, task)

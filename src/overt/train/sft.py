@@ -1,4 +1,4 @@
-"""Supervised training of a lab model in the `no_cot`, `cot` or `filler` regime.
+"""Supervised training of a lab model under any registered regime (`overt.train.regimes`).
 
 Run it:
 
@@ -39,16 +39,30 @@ from pydantic import BaseModel, Field
 
 from overt.files import atomic_write, atomic_write_text, default_mode
 from overt.models.base import HINT
-from overt.models.lab import LabModel
+from overt.models.lab import LabModel, ModelMeta
 from overt.tasks import Example, Task
 from overt.tasks.split import Split, heldout, train_examples, with_hint
 from overt.train.config import TrainConfig
-from overt.train.data import decorate
 from overt.train.evaluate import evaluate
-from overt.train.plan import plan_for
+from overt.train.internalize import InternalizePlan
+from overt.train.latent import LatentPlan
+from overt.train.plan import Plan, TextPlan
+from overt.train.regimes import Trainer, get_regime
 from overt.train.rundir import StopRequest, TrainingStopped, prepare_run_dir
 
 CHECKPOINT = "checkpoint.pt"
+
+PLANS: dict[Trainer, Callable[[TrainConfig, Task], Plan]] = {
+    "sft": TextPlan,
+    "latent": LatentPlan,
+    "internalize": InternalizePlan,
+}
+"""The plan of each trainer a regime can name."""
+
+
+def plan_for(cfg: TrainConfig, task: Task) -> Plan:
+    """The plan of `cfg.regime`'s trainer."""
+    return PLANS[get_regime(cfg.regime).trainer](cfg, task)
 
 
 class TrainResult(BaseModel):
@@ -78,11 +92,9 @@ def heldout_examples(cfg: TrainConfig, task: Task) -> list[Example]:
 
 def train_batch(cfg: TrainConfig, task: Task, step: int, excluded: set[str]) -> list[Example]:
     """Examples for `step` (a pure function of seed and step, held-out prompts
-    redrawn), with hints where the config asks for them."""
+    redrawn), as the regime trains on them, with hints where the config asks."""
     batch = train_examples(task, cfg.seed, step, cfg.batch_size, excluded)
-    if cfg.regime == "decorative":
-        rng = random.Random(f"decorate-{cfg.seed}-{step}")
-        batch = [decorate(task, ex, rng) for ex in batch]
+    batch = get_regime(cfg.regime).prepare(task, batch, cfg.seed, step)
     if cfg.hint_rate > 0:
         rng = random.Random(f"hint-{cfg.seed}-{step}")
         batch = [
@@ -155,7 +167,7 @@ def train(
         eval_seed=cfg.eval_seed,
         eval_examples=cfg.eval_examples,
     )
-    meta = {"task": cfg.task.model_dump(), "regime": cfg.regime, "split": split.model_dump()}
+    meta = ModelMeta(task=cfg.task.model_dump(), regime=cfg.regime, split=split)
     plan = plan_for(cfg, task)
     model = plan.create(meta)
     params = model.model.parameters()
