@@ -1,13 +1,16 @@
-"""Lab models: generation with a KV cache, prefill, save/load, vocabulary errors."""
+"""Lab models: generation with a KV cache, prefill, save/load, overt.json, vocabulary errors."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from overt.models.base import ANSWER, Model, split_output
-from overt.models.lab import LabModel, ModelConfig, VocabularyError
+from overt.models.lab import META_FILE, LabModel, ModelConfig, ModelMeta, VocabularyError
+from overt.models.latent import LatentLabModel
 from overt.tasks import get_task
 
 
@@ -52,6 +55,25 @@ def test_loads_in_plain_hugging_face(model, tmp_path):
     assert ids[0].tolist() == model.encode("1 +2 <think>")
     with torch.no_grad():
         assert torch.allclose(hf(ids).logits, model.model(ids).logits)
+
+
+def test_old_overt_json_files_still_load(model, tmp_path):
+    """The first lab models recorded task and regime only; latent ones a thought loop
+    without the fields added since; a model made in code records nothing."""
+    model.save(tmp_path / "m")
+    task = {"name": "state", "params": {"K": 2, "m": 10}}
+    (tmp_path / "m" / META_FILE).write_text(json.dumps({"task": task, "regime": "cot"}))
+    old = LabModel.load(tmp_path / "m")
+    assert old.meta == ModelMeta(task=task, regime="cot") and old.meta.split is None
+    thoughts = {"mode": "latent", "n": 2, "per_step": 1}
+    old_latent = {"task": task, "regime": "latent", "thoughts": thoughts, "notes": "kept"}
+    (tmp_path / "m" / META_FILE).write_text(json.dumps(old_latent))
+    latent = LabModel.load(tmp_path / "m")
+    assert isinstance(latent, LatentLabModel) and latent.spec.close == "eot"
+    latent.save(tmp_path / "again")
+    assert json.loads((tmp_path / "again" / META_FILE).read_text())["notes"] == "kept"
+    (tmp_path / "m" / META_FILE).unlink()
+    assert LabModel.load(tmp_path / "m").meta == ModelMeta()
 
 
 def test_unknown_word_is_named(model):

@@ -47,7 +47,7 @@ from overt.files import atomic_write_text, check_writable
 from overt.lab import PRESETS
 from overt.lab.summary import ControlPair, separations, summarize
 from overt.train.config import TaskSpec, TrainConfig
-from overt.train.regimes import RegimeName
+from overt.train.regimes import RegimeName, get_regime
 from overt.train.rundir import clear_run_dir, config_conflict
 
 __all__ = ["PRESETS", "ExperimentConfig", "cell_id", "run_experiment"]
@@ -160,9 +160,15 @@ def cell_id(cfg: TrainConfig) -> str:
 
 
 def _run_cell(
-    cfg_json: str, cell_dir: str, threads: int, tests: list[str], audit_n: int
+    cfg_json: str, cell_dir: str, threads: int, tests: list[str], audit_n: int, registrar: str
 ) -> dict[str, Any]:
-    """Worker process: train one cell (unless done) and audit it; failures are written down."""
+    """Worker process: train one cell (unless done) and audit it; failures are written down.
+
+    `registrar` is the module that registers the cell's regime: a fresh worker
+    imports it first, so a regime registered outside overt trains there too.
+    """
+    import importlib
+
     import torch
 
     from overt.audit.run import audit
@@ -171,6 +177,7 @@ def _run_cell(
     from overt.train.sft import TrainResult, train
 
     torch.set_num_threads(threads)
+    importlib.import_module(registrar)
     cfg = TrainConfig.model_validate_json(cfg_json)
     directory = Path(cell_dir)
     try:
@@ -263,7 +270,7 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
     return row
 
 
-Job = tuple[str, str, int, list[str], int]
+Job = tuple[str, str, int, list[str], int, str]
 
 
 def _died(err: BaseException) -> dict[str, Any]:
@@ -391,6 +398,7 @@ def run_experiment(
             threads,
             config.audit,
             config.audit_examples,
+            type(get_regime(cfg.regime)).__module__,
         )
     runs = (
         _ray_tasks(jobs, ray_address, cpus_per_cell) if ray_address else _local_pool(jobs, workers)
