@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from overt.agent.events import PrincipalEvent
 from overt.agent.loop import Agent, AgentConfig
 from overt.agent.principal import DeferredPrincipal, PrincipalAnswer, ScriptedPrincipal
 from overt.agent.proposal import parse_proposal
@@ -171,7 +172,7 @@ def test_deferred_principal_waits_then_resumes_from_answer(tmp_path):
     first = agent.run_sync("pay bob 1")
     assert first.status == "waiting_for_principal" and first.executed == []
     step = trace.events(first.run_id, ("escalation",))[0].payload["step"]
-    trace.append(first.run_id, "principal", {"step": step, "decision": "approve", "text": ""})
+    trace.append(first.run_id, PrincipalEvent(step=step, decision="approve", text=""))
     agent.model = ScriptedModel(turns[1:])
     second = agent.resume_sync(first.run_id)
     assert second.status == "finished" and second.executed == ["send_payment"]

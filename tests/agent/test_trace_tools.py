@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from overt.agent.events import ObservationEvent
 from overt.agent.tools import Consequence, Toolbox, ToolError, load_tools, tool
 from overt.agent.trace import Trace
 
@@ -15,7 +16,7 @@ def test_events_are_committed_ordered_and_survive_reopen(tmp_path):
     trace = Trace(tmp_path / "t.db")
     run = trace.new_run({"model": "m"})
     for i in range(5):
-        trace.append(run, "observation", {"text": str(i)})
+        trace.append(run, ObservationEvent(text=str(i)))
     trace.close()
     reopened = Trace(tmp_path / "t.db")
     events = reopened.events(run)
@@ -29,7 +30,9 @@ def test_concurrent_appends_keep_a_gapless_sequence(tmp_path):
     trace = Trace(tmp_path / "t.db", durability="NORMAL")
     run = trace.new_run()
     threads = [
-        threading.Thread(target=lambda: [trace.append(run, "x", {}) for _ in range(50)])
+        threading.Thread(
+            target=lambda: [trace.append(run, ObservationEvent(text="x")) for _ in range(50)]
+        )
         for _ in range(4)
     ]
     for t in threads:

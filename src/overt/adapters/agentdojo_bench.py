@@ -260,8 +260,8 @@ def run_episode(
         )
     escalations = 0
     if review and defense.guard is not None:
-        (run,) = defense.guard.runs
-        escalations = len(defense.guard.trace.events(run, ("escalation",)))
+        (state,) = defense.guard.runs.values()
+        escalations = state.escalations
     monitor = GoalProvenanceMonitor()
     flagged = [monitor.score(v)[0] >= monitor.min_cited for v in defense.injected_views]
     consequential = [v.consequence != "read_only" for v in defense.injected_views]

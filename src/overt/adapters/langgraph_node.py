@@ -60,18 +60,15 @@ class GuardedToolNode:
 
     def _ask(self, run: str, decided: GuardDecision, call: dict[str, Any]) -> GuardDecision:
         """An unanswered escalation: pause the graph and let a human answer."""
+        if decided.escalation is None:
+            return decided
         answer = interrupt(
             {"tool": call["name"], "args": call["args"], "why": decided.why, "run": run}
         )
         reply = answer if isinstance(answer, str) else str(answer.get("decision", "deny"))
         word = reply.split()[0].lower() if reply.strip() else "deny"
         principal = PrincipalAnswer(decision=word if word in ("approve", "deny") else "deny")
-        base = {
-            "consequence": decided.consequence,
-            "step": decided.step,
-            "verdicts": decided.verdicts,
-        }
-        return self.guard.settle(run, principal, base)
+        return self.guard.settle(run, principal, decided.escalation)
 
     def __call__(self, state: dict[str, Any] | Sequence[BaseMessage]) -> dict[str, Any]:
         messages = list(state["messages"] if isinstance(state, dict) else state)

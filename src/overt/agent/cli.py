@@ -17,7 +17,8 @@ import argparse
 import json
 from pathlib import Path
 
-from overt.agent.trace import Event, Trace
+from overt.agent.events import Event, PrincipalEvent
+from overt.agent.trace import Trace
 from overt.cliutil import load_model_arg
 from overt.errors import UsageError
 from overt.files import check_writable
@@ -44,24 +45,7 @@ STYLE = {
 
 
 def _line(e: Event) -> str:
-    p = e.payload
-    if e.kind == "verdict":
-        body = f"{p['reviewer']}: {p['decision']} ({p['score']:.2f}) {'; '.join(p['reasons'])}"
-        body += " [FAILED → fail closed]" if p.get("failed") else ""
-    elif e.kind == "proposal":
-        a = p["action"]
-        body = (
-            f"{a['tool']}({json.dumps(a['args'])})"
-            if a["kind"] == "tool"
-            else f"{a['kind']}: {a['text']}"
-        )
-    elif e.kind == "decision":
-        body = f"{p['decision']} by {p['by']}" + (f": {p['why']}" if p.get("why") else "")
-    elif e.kind in ("reasoning", "observation", "final", "instruction"):
-        body = str(p.get("text", ""))
-    else:
-        body = ", ".join(f"{k}={v}" for k, v in p.items() if k != "step")
-    return body.replace("[", "\\[")
+    return e.summary().replace("[", "\\[")
 
 
 def show_run(trace: Trace, run_id: str) -> None:
@@ -136,20 +120,14 @@ def cmd_answer(args: argparse.Namespace) -> int:
     trace = _open(args.db, must_exist=True)
     if not trace.has_run(args.run):
         raise UsageError(f"no run {args.run!r} in {args.db}; `overt agent show` lists the last one")
-    from overt.agent.resume import last_status
+    from overt.agent.state import fold
 
-    pending = trace.events(args.run, ("escalation",))
-    if not pending or last_status(trace.events(args.run)) != "waiting_for_principal":
+    state = fold(trace.events(args.run))
+    waiting = state.escalation
+    if waiting is None or state.status != "waiting_for_principal":
         raise UsageError(f"run {args.run} has no escalation waiting for an answer")
-    trace.append(
-        args.run,
-        "principal",
-        {
-            "step": pending[-1].payload["step"],
-            "decision": args.decision,
-            "text": " ".join(args.text),
-        },
-    )
+    answer = PrincipalEvent(step=waiting.step, decision=args.decision, text=" ".join(args.text))
+    trace.append(args.run, answer)
     result = run_sync(_agent(args, trace).resume(args.run))
     show_run(trace, args.run)
     console.print(f"status: {result.status}")

@@ -17,29 +17,45 @@ external (and the first use says so). Tool outputs passed to `observe` are
 the untrusted data the provenance reviewer and goal monitor trace values to;
 values the principal approves in an escalation are trusted for the rest of
 the run.
+
+The guard's view of a run is `overt.agent.state.RunState`, the fold of the
+events it records (`record`); `restore` rebuilds it from the trace. An
+escalation crosses calls as the typed `Escalation` (`GuardDecision.escalation`,
+`Guard.escalation(run)`), which `settle` turns into a decision once answered.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from overt.agent.events import (
+    DecisionEvent,
+    EscalationEvent,
+    Event,
+    InstructionEvent,
+    ObservationEvent,
+    PrincipalEvent,
+    ProposalEvent,
+    VerdictEvent,
+    WarningEvent,
+)
 from overt.agent.goal_monitor import GoalProvenanceMonitor
 from overt.agent.principal import DeferredPrincipal, Escalation, Principal, PrincipalAnswer
 from overt.agent.provenance import ProvenanceReviewer
 from overt.agent.resume import run_sync
 from overt.agent.review import PolicyReviewer, ReviewChain, Reviewer
+from overt.agent.state import RunState, fold
 from overt.agent.tools import Consequence, Tool, Toolbox, ToolError
-from overt.agent.trace import Event, Trace
+from overt.agent.trace import Trace
 from overt.agent.types import (
     Action,
     Decision,
-    Instruction,
     Proposal,
+    ReviewedCall,
     ReviewView,
     ToolOutput,
     Verdict,
@@ -70,6 +86,9 @@ class GuardDecision(BaseModel):
     escalated: bool = Field(False, description="The principal was asked.")
     question: str = Field("", description="What the principal was asked (when escalated).")
     warnings: list[str] = Field(default_factory=list)
+    escalation: Escalation | None = Field(
+        None, description="The escalation, when the principal was asked (or is, when waiting)."
+    )
 
     @property
     def approved(self) -> bool:
@@ -79,17 +98,6 @@ class GuardDecision(BaseModel):
     def waiting(self) -> bool:
         """Escalated to a principal who answers later (`DeferredPrincipal`)."""
         return self.by == "waiting"
-
-
-@dataclass
-class RunState:
-    """What the guard knows about one run: instructions, untrusted outputs, endorsements."""
-
-    instructions: list[Instruction]
-    outputs: list[ToolOutput] = field(default_factory=list)
-    observations: list[str] = field(default_factory=list)
-    endorsed: list[str] = field(default_factory=list)
-    step: int = 0
 
 
 def default_reviewers() -> list[Reviewer]:
@@ -127,6 +135,7 @@ class Guard:
         self.trace = trace or Trace()
         self.config = config or GuardConfig()
         self.runs: dict[str, RunState] = {}
+        self._following: set[str] = set()
         self._warned: set[str] = set()
 
     # ---- runs and context -------------------------------------------------------------
@@ -134,30 +143,47 @@ class Guard:
         self, instructions: Sequence[str] | None = None, meta: dict[str, Any] | None = None
     ) -> str:
         """A new run in the trace. Its instructions are `instructions`, or else the
-        principal's (shared, so amendments count)."""
-        if instructions is not None:
-            insts = [Instruction(version=i + 1, text=t) for i, t in enumerate(instructions)]
-        else:
-            insts = self.principal.instructions
-        if not insts:
+        principal's (followed, so amendments count)."""
+        if not (self.principal.instructions if instructions is None else instructions):
             raise ValueError("the guard needs at least one instruction from the principal")
         run_id = self.trace.new_run({"guard": True, **(meta or {})})
-        self.runs[run_id] = RunState(instructions=insts)
-        for inst in insts:
-            self.trace.append(run_id, "instruction", inst.model_dump())
+        if instructions is None:
+            self.attach(run_id)
+            self.sync_instructions(run_id)
+            return run_id
+        self.runs[run_id] = RunState()
+        for i, text in enumerate(instructions):
+            self.record(run_id, InstructionEvent(version=i + 1, text=text))
         return run_id
 
-    def attach(self, run_id: str, instructions: list[Instruction]) -> RunState:
-        """Track an existing trace run (overt's `Agent` records its own instructions)."""
-        state = self.runs.get(run_id)
-        if state is None:
-            state = self.runs[run_id] = RunState(instructions=instructions)
-        return state
+    def attach(self, run_id: str) -> RunState:
+        """Track a run that follows the principal's instructions and whose events the
+        caller records through `record` (overt's `Agent`)."""
+        self._following.add(run_id)
+        return self.runs.setdefault(run_id, RunState())
+
+    def sync_instructions(self, run_id: str) -> None:
+        """Record the principal's instructions (amendments too) the run does not yet have."""
+        known = {i.version for i in self.state(run_id).instructions}
+        for inst in list(self.principal.instructions):
+            if inst.version not in known:
+                self.record(run_id, InstructionEvent(version=inst.version, text=inst.text))
 
     def state(self, run_id: str) -> RunState:
         if run_id not in self.runs:
             raise ValueError(f"the guard is not tracking run {run_id!r}; call start() first")
         return self.runs[run_id]
+
+    def record(self, run_id: str, event: Event) -> Event:
+        """Commit an event to the trace and fold it into the run's state; a call whose
+        output entered the agent's context counts against the policy's budgets."""
+        state = self.state(run_id)
+        recorded = self.trace.append(run_id, event)
+        seen = len(state.outputs)
+        state.apply(recorded)
+        for out in state.outputs[seen:]:
+            self.review_chain.policy.charge(out.tool)
+        return recorded
 
     def observe(
         self,
@@ -166,45 +192,27 @@ class Guard:
         output: Any,
         args: dict[str, Any] | None = None,
         call: str | None = None,
-        record: bool = True,
     ) -> ToolOutput:
         """A tool's output entered the agent's context: untrusted from now on."""
         state = self.state(run_id)
         out = ToolOutput(
             tool=tool, call=call or str(len(state.outputs) + 1), args=args or {}, text=str(output)
         )
-        state.outputs.append(out)
-        state.observations.append(f"{tool} -> {out.text}")
-        self.review_chain.policy.charge(tool)
-        if record:
-            self.trace.append(run_id, "observation", {"untrusted": True, **out.model_dump()})
+        self.record(run_id, ObservationEvent(untrusted=True, **out.model_dump()))
         return out
 
-    def restore(self, run_id: str, instructions: list[Instruction], events: list[Event]) -> None:
+    def restore(self, run_id: str) -> RunState:
         """Rebuild a run's state from its trace (after a crash or a deferred answer)."""
-        state = self.runs[run_id] = RunState(instructions=instructions)
-        verdicts: dict[int, list[str]] = {}
-        for e in events:
-            p = e.payload
-            if e.kind == "executed" and not p.get("interrupted"):
-                state.outputs.append(
-                    ToolOutput(
-                        tool=p["tool"],
-                        call=str(p["step"]),
-                        args=p.get("args", {}),
-                        text=p["result"],
-                    )
-                )
-            elif e.kind == "observation" and p.get("untrusted"):
-                state.outputs.append(ToolOutput.model_validate({**p, "args": p.get("args", {})}))
-            elif e.kind == "verdict":
-                verdicts.setdefault(p["step"], []).extend(p.get("flagged", []))
-            elif e.kind == "principal" and p.get("decision") == "approve":
-                state.endorsed.extend(verdicts.get(p["step"], []))
-            if e.kind == "observation":
-                state.observations.append(str(p.get("text", "")))
-            if "step" in p:
-                state.step = max(state.step, int(p["step"]))
+        state = self.runs[run_id] = fold(self.trace.events(run_id))
+        return state
+
+    def escalation(self, run_id: str) -> Escalation | None:
+        """The run's escalation in flight, if any (its level filled in for traces that
+        did not record it)."""
+        esc = self.state(run_id).escalation
+        if esc is not None and not esc.consequence:
+            esc.consequence = self.level(esc.proposal.action)[0].name
+        return esc
 
     # ---- review -----------------------------------------------------------------------
     def level(self, action: Action) -> tuple[Consequence, list[str]]:
@@ -253,86 +261,93 @@ class Guard:
     ) -> GuardDecision:
         """Policy → reviewers → principal gate → trace, for one proposed call or answer.
 
-        `step`: the caller already recorded the proposal at this step (overt's `Agent`);
-        otherwise the guard numbers it and records it.
+        `step`: the caller already recorded the proposal at this step with `record`
+        (overt's `Agent`); otherwise the guard numbers it and records it.
         """
         action, state = as_action(call), self.state(run_id)
+        if run_id in self._following:
+            self.sync_instructions(run_id)
         if step is None:
-            state.step += 1
-            step = state.step
-            proposal = Proposal(reasoning=reasoning, action=action)
-            self.trace.append(
-                run_id, "proposal", {"step": step, **proposal.model_dump(mode="json")}
-            )
+            step = state.step + 1
+            self.record(run_id, ProposalEvent(step=step, reasoning=reasoning, action=action))
+        elif state.open is None or state.open.step != step:
+            raise ValueError(f"no proposal open at step {step}: record it with Guard.record first")
         level, notes = self.level(action)
         for note in notes:
-            self.trace.append(run_id, "warning", {"step": step, "text": note})
-        try:
-            view = self.view(run_id, action, reasoning, level)
-            decision, verdicts = await self.review_chain.review(view, level)
-        except Exception as err:  # the chain itself failed: fail closed
-            decision = Decision.escalate
-            verdicts = [
-                Verdict(
-                    reviewer="review-chain",
-                    decision=Decision.escalate,
-                    score=0.0,
-                    failed=True,
-                    reasons=[f"{type(err).__name__}: {err}"],
-                )
-            ]
+            self.record(run_id, WarningEvent(step=step, text=note))
+        decision, verdicts = await self._verdicts(run_id, action, reasoning, level)
         for v in verdicts:
-            self.trace.append(run_id, "verdict", {"step": step, **v.model_dump(mode="json")})
+            self.record(run_id, VerdictEvent(step=step, **v.model_dump()))
         why = "; ".join(r for v in verdicts if v.decision != Decision.approve for r in v.reasons)
         gate = self.config.principal_threshold
         if decision == Decision.approve and gate is not None and level >= gate:
             decision = Decision.escalate
             why = f"{level.name} action: the principal approves these (do what I mean, and check)"
-        base = {"consequence": level.name, "step": step, "verdicts": verdicts, "warnings": notes}
         if decision != Decision.escalate:
-            return self._decide(run_id, decision, "review", why, base)
-        why = why or "reviewers disagree"
-        base["question"] = why
-        self.trace.append(run_id, "escalation", {"step": step, "why": why})
+            reviewed = ReviewedCall(
+                step=step,
+                proposal=Proposal(reasoning=reasoning, action=action),
+                consequence=level.name,
+                verdicts=verdicts,
+                warnings=notes,
+            )
+            return self._decide(run_id, decision, "review", why, reviewed)
+        return await self._escalate(run_id, step, action, level, why or "reviewers disagree")
+
+    async def _verdicts(
+        self, run_id: str, action: Action, reasoning: str, level: Consequence
+    ) -> tuple[Decision, list[Verdict]]:
+        """The chain's decision and verdicts; a chain that fails escalates (fail closed)."""
+        try:
+            view = self.view(run_id, action, reasoning, level)
+            return await self.review_chain.review(view, level)
+        except Exception as err:
+            failed = Verdict(
+                reviewer="review-chain",
+                decision=Decision.escalate,
+                score=0.0,
+                failed=True,
+                reasons=[f"{type(err).__name__}: {err}"],
+            )
+            return Decision.escalate, [failed]
+
+    async def _escalate(
+        self, run_id: str, step: int, action: Action, level: Consequence, why: str
+    ) -> GuardDecision:
+        """Record the escalation, ask the principal, settle the answer."""
         known = action.kind == "tool" and (action.tool or "") in self.tools.tools
-        esc = Escalation(
+        event = EscalationEvent(
             step=step,
-            proposal=Proposal(reasoning=reasoning, action=action),
-            consequence=level.name,
-            verdicts=verdicts,
             why=why,
+            consequence=level.name,
             tool_description=self.tools.get(action.tool or "").description if known else "",
         )
+        self.record(run_id, event)
+        esc = self.escalation(run_id)
+        if esc is None:  # the open step is the one just recorded, so this is a bug
+            raise RuntimeError(f"run {run_id}: the escalation at step {step} did not fold")
         try:
             answer = await self.principal.decide(esc)
         except Exception as err:
             answer = None
-            self.trace.append(run_id, "principal", {"step": step, "error": f"{err}"})
+            self.record(run_id, PrincipalEvent(step=step, error=str(err)))
         if answer is None and isinstance(self.principal, DeferredPrincipal):
-            return GuardDecision(decision=Decision.escalate, by="waiting", why=why, **base)
-        return self.settle(run_id, answer, base)
+            return self._outcome(Decision.escalate, "waiting", why, esc)
+        return self.settle(run_id, answer, esc)
 
     def settle(
-        self, run_id: str, answer: PrincipalAnswer | None, base: dict[str, Any]
+        self, run_id: str, answer: PrincipalAnswer | None, escalation: Escalation
     ) -> GuardDecision:
         """Turn the principal's answer to an escalation into a decision (None: fail closed).
-        `base`: consequence, step, verdicts and question of the escalated call."""
-        step = base["step"]
+        An approval endorses the values the escalation's verdicts flagged."""
         if answer is None:
-            return self._decide(
-                run_id,
-                Decision.block,
-                "fail-closed",
-                f"no principal could answer: {base.get('question', '')}",
-                base,
-                escalated=True,
-            )
-        self.trace.append(run_id, "principal", {"step": step, **answer.model_dump()})
+            why = f"no principal could answer: {escalation.why}"
+            return self._decide(run_id, Decision.block, "fail-closed", why, escalation)
+        self.record(
+            run_id, PrincipalEvent(step=escalation.step, decision=answer.decision, text=answer.text)
+        )
         if answer.decision == "approve":
-            self.state(run_id).endorsed.extend(f for v in base["verdicts"] for f in v.flagged)
-            return self._decide(
-                run_id, Decision.approve, "principal", answer.text, base, escalated=True
-            )
+            return self._decide(run_id, Decision.approve, "principal", answer.text, escalation)
         if answer.decision == "stop":
             self.principal.stop()
             why = "principal stopped the run"
@@ -341,7 +356,7 @@ class Guard:
             why = f"principal amended the instructions: {answer.text}"
         else:
             why = answer.text or "principal denied the action"
-        return self._decide(run_id, Decision.block, "principal", why, base, escalated=True)
+        return self._decide(run_id, Decision.block, "principal", why, escalation)
 
     def _decide(
         self,
@@ -349,15 +364,31 @@ class Guard:
         decision: Decision,
         by: Literal["review", "principal", "fail-closed"],
         why: str,
-        base: dict[str, Any],
-        escalated: bool = False,
+        call: ReviewedCall,
     ) -> GuardDecision:
-        self.trace.append(
-            run_id,
-            "decision",
-            {"step": base["step"], "decision": decision.value, "by": by, "why": why},
+        self.record(run_id, DecisionEvent(step=call.step, decision=decision, by=by, why=why))
+        return self._outcome(decision, by, why, call)
+
+    @staticmethod
+    def _outcome(
+        decision: Decision,
+        by: Literal["review", "principal", "fail-closed", "waiting"],
+        why: str,
+        call: ReviewedCall,
+    ) -> GuardDecision:
+        esc = call if isinstance(call, Escalation) else None
+        return GuardDecision(
+            decision=decision,
+            by=by,
+            why=why,
+            consequence=call.consequence,
+            step=call.step,
+            verdicts=call.verdicts,
+            warnings=call.warnings,
+            escalated=esc is not None,
+            question=esc.why if esc else "",
+            escalation=esc,
         )
-        return GuardDecision(decision=decision, by=by, why=why, escalated=escalated, **base)
 
     async def review_batch(
         self, run_id: str, calls: Sequence[Call], reasoning: str = ""

@@ -22,18 +22,30 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from overt.agent.guard import Guard, GuardConfig, GuardDecision
-from overt.agent.principal import Escalation, Principal, PrincipalAnswer
+from overt.agent.events import (
+    Event,
+    ExecutionStartedEvent,
+    FinalEvent,
+    ObservationEvent,
+    PrincipalEvent,
+    ProposalEvent,
+    ReasoningEvent,
+    RunStatus,
+    StatusEvent,
+    StopEvent,
+)
+from overt.agent.guard import Guard, GuardConfig, GuardDecision, default_chain
+from overt.agent.principal import Escalation, Principal
 from overt.agent.proposal import SYSTEM, MalformedProposal, parse_proposal
-from overt.agent.resume import ENDED, last_status, pending_step, run_sync
+from overt.agent.resume import run_sync
 from overt.agent.review import ReviewChain
+from overt.agent.state import OpenStep
 from overt.agent.tools import Consequence, Tool, Toolbox, ToolError
-from overt.agent.trace import Event, Trace
-from overt.agent.types import Action, Decision, Instruction, Proposal, Verdict
+from overt.agent.trace import Trace
+from overt.agent.types import Action, Decision, Proposal
 from overt.models.base import Model
 
 
@@ -51,7 +63,7 @@ class AgentConfig(BaseModel):
 
 class RunResult(BaseModel):
     run_id: str
-    status: str
+    status: RunStatus
     final: str | None = None
     steps: int
     executed: list[str] = Field(default_factory=list)
@@ -75,7 +87,7 @@ class Agent:
         self.config = config or AgentConfig()
         self.guard = Guard(
             self.tools,
-            review=review or ReviewChain(),
+            review=review or default_chain(),
             principal=self.principal,
             trace=self.trace,
             config=GuardConfig(
@@ -90,7 +102,7 @@ class Agent:
         if not self.principal.instructions:
             raise ValueError("the agent needs at least one instruction from its principal")
         run_id = self.trace.new_run({"model": self.model.name, "tools": self.tools.names()})
-        self.guard.attach(run_id, self.principal.instructions)
+        self.guard.attach(run_id)
         return await self._loop(run_id)
 
     def run_sync(self, instruction: str | None = None) -> RunResult:
@@ -100,18 +112,15 @@ class Agent:
         """Continue a run from its trace (after a crash, or once an escalation is answered)."""
         if not self.trace.has_run(run_id):
             raise ValueError(f"no run {run_id!r} in {self.trace.path}")
-        events = self.trace.events(run_id)
-        status = last_status(events)
-        if status in ENDED:
-            raise ValueError(f"run {run_id} has already ended ({status}); start a new run")
-        self.principal.instructions[:] = [
-            Instruction.model_validate(e.payload) for e in events if e.kind == "instruction"
-        ]
-        self.guard.restore(run_id, self.principal.instructions, events)
-        self._record(run_id, "status", {"status": "resumed"})
-        pending = pending_step(events)
-        if pending is not None:
-            outcome = await self._finish_pending(run_id, *pending)
+        state = self.guard.restore(run_id)
+        if state.ended:
+            raise ValueError(f"run {run_id} has already ended ({state.status}); start a new run")
+        self.principal.instructions[:] = state.instructions
+        self.guard.attach(run_id)
+        open_step = state.open
+        self._record(run_id, StatusEvent(status="resumed"))
+        if open_step is not None:
+            outcome = await self._finish_pending(run_id, open_step)
             if outcome is not None:
                 return outcome
         return await self._loop(run_id)
@@ -120,11 +129,11 @@ class Agent:
         return run_sync(self.resume(run_id))
 
     # ---- the loop ---------------------------------------------------------------------
-    def _record(self, run_id: str, kind: str, payload: dict[str, Any]) -> Event:
-        return self.trace.append(run_id, kind, payload)
+    def _record(self, run_id: str, event: Event) -> Event:
+        return self.guard.record(run_id, event)
 
     def _observations(self, run_id: str) -> list[str]:
-        obs = [e.payload["text"] for e in self.trace.events(run_id, ("observation",))]
+        obs = self.guard.state(run_id).observations
         return obs[-self.config.history :] if self.config.history else []
 
     def _prompt(self, run_id: str) -> str:
@@ -133,37 +142,30 @@ class Agent:
         obs = "\n".join(f"- {o}" for o in self._observations(run_id)) or "(none yet)"
         return f"{SYSTEM}\nInstructions:\n{inst}\n\nTools: {tools}\n\nObservations:\n{obs}\n"
 
-    def _result(self, run_id: str, status: str, final: str | None = None) -> RunResult:
-        self._record(run_id, "status", {"status": status})
-        events = self.trace.events(run_id, ("proposal", "executed"))
+    def _result(self, run_id: str, status: RunStatus, final: str | None = None) -> RunResult:
+        self._record(run_id, StatusEvent(status=status))
+        state = self.guard.state(run_id)
         return RunResult(
             run_id=run_id,
             status=status,
             final=final,
-            steps=sum(e.kind == "proposal" for e in events),
-            executed=[
-                e.payload["tool"]
-                for e in events
-                if e.kind == "executed" and not e.payload.get("interrupted")
-            ],
+            steps=state.proposals,
+            executed=list(state.executed),
         )
 
+    def _note(self, run_id: str, step: int, text: str, **flags: bool) -> None:
+        """Tell the agent something about its step (an observation)."""
+        self._record(run_id, ObservationEvent(step=step, text=text, **flags))
+
     async def _loop(self, run_id: str) -> RunResult:
-        events = self.trace.events(run_id, ("proposal", "observation"))
-        step = sum(e.kind == "proposal" for e in events)
-        malformed = sum(
-            e.kind == "observation" and e.payload.get("malformed", False) for e in events
-        )
-        recorded = {e.payload["version"] for e in self.trace.events(run_id, ("instruction",))}
+        state = self.guard.state(run_id)
+        step = state.step
         while True:
             await self.principal.wait_if_paused()
             if self.principal.stopped:
-                self._record(run_id, "stop", {"step": step, "when": "before the next proposal"})
+                self._record(run_id, StopEvent(step=step, when="before the next proposal"))
                 return self._result(run_id, "stopped")
-            for inst in self.principal.instructions:
-                if inst.version not in recorded:
-                    self._record(run_id, "instruction", inst.model_dump())
-                    recorded.add(inst.version)
+            self.guard.sync_instructions(run_id)
             if step >= self.config.max_steps:
                 return self._result(run_id, "step_budget_exhausted")
             step += 1
@@ -175,29 +177,23 @@ class Agent:
                 )
                 raw = outs[0].text
             except Exception as err:  # the agent's model failed: end the run, say why
-                self._record(
-                    run_id,
-                    "observation",
-                    {"step": step, "model_error": True, "text": f"{type(err).__name__}: {err}"},
-                )
+                self._note(run_id, step, f"{type(err).__name__}: {err}", model_error=True)
                 return self._result(run_id, "model_error")
-            self._record(run_id, "reasoning", {"step": step, "text": raw})
+            self._record(run_id, ReasoningEvent(step=step, text=raw))
             try:
                 proposal = parse_proposal(raw)
                 if proposal.action.kind == "tool":
                     tool = self.tools.get(proposal.action.tool or "")
                     proposal.action.args = tool.validate(proposal.action.args)
             except (MalformedProposal, ToolError, ValidationError) as err:
-                malformed += 1
-                self._record(
-                    run_id,
-                    "observation",
-                    {"step": step, "malformed": True, "text": f"malformed proposal: {err}"},
-                )
-                if malformed > self.config.max_malformed:
+                self._note(run_id, step, f"malformed proposal: {err}", malformed=True)
+                if state.malformed > self.config.max_malformed:
                     return self._result(run_id, "too_many_malformed_proposals")
                 continue
-            self._record(run_id, "proposal", {"step": step, **proposal.model_dump(mode="json")})
+            self._record(
+                run_id,
+                ProposalEvent(step=step, reasoning=proposal.reasoning, action=proposal.action),
+            )
             outcome = await self._handle(run_id, step, proposal)
             if outcome is not None:
                 return outcome
@@ -223,21 +219,14 @@ class Agent:
             return self._result(run_id, "terminated_by_review")
         if decision != Decision.approve:
             verb = "revise" if decision == Decision.revise else "blocked"
-            self._record(
-                run_id,
-                "observation",
-                {"step": step, "text": f"{verb}: {action.describe()} ({why})"},
-            )
+            self._note(run_id, step, f"{verb}: {action.describe()} ({why})")
             return None
         if self.principal.stopped:
-            self._record(
-                run_id,
-                "stop",
-                {"step": step, "when": "before execution", "action": action.describe()},
-            )
+            stop = StopEvent(step=step, when="before execution", action=action.describe())
+            self._record(run_id, stop)
             return self._result(run_id, "stopped")
         if action.kind == "final":
-            self._record(run_id, "final", {"step": step, "text": action.text})
+            self._record(run_id, FinalEvent(step=step, text=action.text))
             return self._result(run_id, "finished", action.text)
         if action.kind == "ask":
             esc = Escalation(
@@ -249,81 +238,48 @@ class Agent:
             )
             answer = await self.principal.decide(esc)
             text = answer.text if answer else "(no answer)"
-            self._record(run_id, "principal", {"step": step, "answer_to_question": text})
-            self._record(run_id, "observation", {"step": step, "text": f"principal: {text}"})
+            self._record(run_id, PrincipalEvent(step=step, answer_to_question=text))
+            self._note(run_id, step, f"principal: {text}")
             return None
         await self._execute(run_id, step, action)
         return None
 
     async def _execute(self, run_id: str, step: int, action: Action) -> None:
         tool = self.tools.get(action.tool or "")
-        key = f"{run_id}:{step}"
-        self._record(
-            run_id,
-            "execution_started",
-            {"step": step, "key": key, "tool": tool.name, "args": action.args},
+        started = ExecutionStartedEvent(
+            step=step, key=f"{run_id}:{step}", tool=tool.name, args=action.args
         )
+        self._record(run_id, started)
         try:
             result = await asyncio.to_thread(tool, **action.args)
             ok, text = True, str(result)
         except Exception as err:
             ok, text = False, f"{type(err).__name__}: {err}"
-        self._record(
-            run_id,
-            "executed",
-            {
-                "step": step,
-                "key": key,
-                "tool": tool.name,
-                "args": action.args,
-                "ok": ok,
-                "result": text,
-            },
-        )
-        self.guard.observe(run_id, tool.name, text, args=action.args, call=str(step), record=False)
-        self._record(run_id, "observation", {"step": step, "text": f"{tool.name} -> {text}"})
+        self._record(run_id, started.finished(ok, text))
+        self._note(run_id, step, f"{tool.name} -> {text}")
 
-    async def _finish_pending(
-        self, run_id: str, step: int, proposal: Proposal, after: list[Event]
-    ) -> RunResult | None:
-        kinds = [e.kind for e in after]
-        if "execution_started" in kinds:  # started, result never recorded: never repeat
-            started = after[kinds.index("execution_started")].payload
-            self._record(
+    async def _finish_pending(self, run_id: str, open_step: OpenStep) -> RunResult | None:
+        """Continue the step the trace left open, never repeating a call that started."""
+        step, proposal = open_step.step, open_step.proposal.proposal
+        started = open_step.started
+        if started is not None:  # started, result never recorded: never repeat
+            self._record(run_id, started.finished(None, "outcome unknown", interrupted=True))
+            self._note(
                 run_id,
-                "executed",
-                {**started, "ok": None, "interrupted": True, "result": "outcome unknown"},
-            )
-            self._record(
-                run_id,
-                "observation",
-                {
-                    "step": step,
-                    "text": (
-                        f"{started['tool']} was interrupted; its outcome is unknown and it was not "
-                        "repeated"
-                    ),
-                },
+                step,
+                f"{started.tool} was interrupted; its outcome is unknown and it was not repeated",
             )
             return None
-        decisions = [e.payload for e in after if e.kind == "decision"]
-        if decisions:
-            if decisions[-1]["decision"] == "approve":
-                if proposal.action.kind == "tool":
-                    await self._execute(run_id, step, proposal.action)
-                    return None
-                return await self._apply(
-                    run_id, step, proposal, Decision.approve, decisions[-1]["why"]
-                )
-            return None
-        answers = [e.payload for e in after if e.kind == "principal" and "decision" in e.payload]
-        if "escalation" in kinds and answers:
-            answer = PrincipalAnswer(
-                decision=answers[-1]["decision"], text=answers[-1].get("text", "")
-            )
-            level, _ = self.guard.level(proposal.action)
-            verdicts = [Verdict.model_validate(e.payload) for e in after if e.kind == "verdict"]
-            base = {"consequence": level.name, "step": step, "verdicts": verdicts}
-            decided = self.guard.settle(run_id, answer, base)
-            return await self._after(run_id, step, proposal, decided)
+        decided = open_step.decision
+        if decided is not None:
+            if decided.decision != Decision.approve:
+                return None
+            if proposal.action.kind == "tool":
+                await self._execute(run_id, step, proposal.action)
+                return None
+            return await self._apply(run_id, step, proposal, Decision.approve, decided.why)
+        escalation = self.guard.escalation(run_id)
+        if escalation is not None and open_step.answer is not None:
+            outcome = self.guard.settle(run_id, open_step.answer, escalation)
+            return await self._after(run_id, step, proposal, outcome)
         return await self._handle(run_id, step, proposal)

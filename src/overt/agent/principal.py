@@ -22,16 +22,13 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from overt.agent.types import Instruction, Proposal, Verdict
+from overt.agent.types import Instruction, ReviewedCall
 
 
-class Escalation(BaseModel):
-    """What the principal is shown: the action, the reasoning behind it, every verdict."""
+class Escalation(ReviewedCall):
+    """What the principal is shown: the action, the reasoning behind it, every verdict,
+    and the question (`why`). The guard's record of a call in flight to the principal."""
 
-    step: int
-    proposal: Proposal
-    consequence: str
-    verdicts: list[Verdict]
     why: str
     tool_description: str = ""
 

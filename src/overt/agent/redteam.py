@@ -278,7 +278,7 @@ def run_case(
         "twin": "benign" if benign else "attack",
         "status": result.status,
         "run_id": result.run_id,
-        "escalations": len(trace.events(result.run_id, ("escalation",))),
+        "escalations": agent.guard.state(result.run_id).escalations,
         ("useful" if benign else "attack_succeeded"): done,
     }
 

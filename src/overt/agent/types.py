@@ -6,6 +6,7 @@ ToolOutput one tool result that entered the agent's context (untrusted data)
 ReviewView what a reviewer is shown (instructions, reasoning, action, recent observations,
            every tool output so far)
 Verdict    approve / revise / escalate / block / terminate, with a score and reasons
+ReviewedCall one call after review: its step, proposal, consequence, verdicts, warnings
 """
 
 from __future__ import annotations
@@ -81,4 +82,16 @@ class Verdict(BaseModel):
     flagged: list[str] = Field(
         default_factory=list,
         description="Values this verdict is about (an approval by the principal endorses them).",
+    )
+
+
+class ReviewedCall(BaseModel):
+    """One proposed call (or answer) after review, before anything acts on it."""
+
+    step: int
+    proposal: Proposal
+    consequence: str
+    verdicts: list[Verdict] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="What the guard noted (an undeclared tool, say)."
     )

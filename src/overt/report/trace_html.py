@@ -6,8 +6,8 @@ Each step is a card: the agent's reasoning, the action it proposed, every
 reviewer's verdict (decision, score, reasons; a failed reviewer is marked as
 failing closed), the decision, the principal's escalation and answer, and what
 ran and came back. The instruction opens the page and the final status closes
-it. Event kinds the page does not know are shown as key=value lines, so a
-newer trace still renders.
+it. It reads the trace's typed events (`overt.agent.events`); kinds without a
+layout of their own show their one-line summary.
 """
 
 from __future__ import annotations
@@ -18,7 +18,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from overt.agent.trace import Event, Trace
+from overt.agent.events import (
+    DecisionEvent,
+    Event,
+    ExecutedEvent,
+    ExecutionStartedEvent,
+    InstructionEvent,
+    PrincipalEvent,
+    ProposalEvent,
+    StatusEvent,
+    VerdictEvent,
+)
+from overt.agent.trace import Trace
 from overt.files import atomic_write_text
 from overt.report.html import page
 
@@ -47,56 +58,47 @@ STYLE = """
 .status { font-size: 1.1em; margin-top: 1em; }
 """
 
-DECISION_WORDS = ("approve", "revise", "escalate", "block", "terminate")
-
 
 def _esc(value: Any) -> str:
     return html.escape(value if isinstance(value, str) else json.dumps(value, default=str))
 
 
-def _decision_class(decision: Any) -> str:
-    return str(decision) if decision in DECISION_WORDS else ""
+def _call(tool: str | None, args: dict[str, Any]) -> str:
+    return f"{tool}({json.dumps(args, default=str)})"
 
 
-def _action(action: dict[str, Any]) -> str:
-    if action.get("kind") == "tool":
-        return f"{action.get('tool')}({json.dumps(action.get('args', {}))})"
-    return f"{action.get('kind')}: {action.get('text') or ''}"
-
-
-def _verdict(p: dict[str, Any]) -> str:
-    failed = " failed" if p.get("failed") else ""
-    note = " — reviewer failed, counted closed" if p.get("failed") else ""
-    reasons = "; ".join(str(r) for r in p.get("reasons", []))
+def _verdict(v: VerdictEvent) -> str:
+    failed = " failed" if v.failed else ""
+    note = " — reviewer failed, counted closed" if v.failed else ""
     return (
-        f'<div class="chip {_decision_class(p.get("decision"))}{failed}">'
-        f"<b>{_esc(p.get('reviewer', '?'))}</b>: {_esc(p.get('decision', '?'))} "
-        f"({float(p.get('score', 0.0)):.2f}){_esc(note)}<br>{_esc(reasons)}</div>"
+        f'<div class="chip {v.decision.value}{failed}">'
+        f"<b>{_esc(v.reviewer)}</b>: {_esc(v.decision.value)} "
+        f"({v.score:.2f}){_esc(note)}<br>{_esc('; '.join(v.reasons))}</div>"
     )
 
 
 def _body(e: Event) -> str:
-    p = e.payload
-    if e.kind == "proposal":
-        return f'<span class="action">{_esc(_action(p.get("action", {})))}</span>'
-    if e.kind == "decision":
-        why = f" — {_esc(p['why'])}" if p.get("why") else ""
-        cls = _decision_class(p.get("decision"))
-        return (
-            f'<span class="badge {cls}">{_esc(p.get("decision"))}</span> '
-            f"by {_esc(p.get('by', '?'))}{why}"
-        )
-    if e.kind == "principal":
-        text = f": {_esc(p['text'])}" if p.get("text") else ""
-        return f"<b>{_esc(p.get('decision', '?'))}</b>{text}"
-    if e.kind in ("executed", "execution_started"):
-        call = f"{p.get('tool')}({json.dumps(p.get('args', {}))})"
-        result = f" → {_esc(p['result'])}" if "result" in p else ""
-        ok = "" if p.get("ok", True) else " <b>(failed)</b>"
-        return f'<span class="action">{_esc(call)}</span>{ok}{result}'
-    if "text" in p:
-        return _esc(p["text"])
-    return _esc(", ".join(f"{k}={v}" for k, v in p.items() if k != "step"))
+    match e:
+        case ProposalEvent(action=a):
+            text = _call(a.tool, a.args) if a.kind == "tool" else f"{a.kind}: {a.text or ''}"
+            return f'<span class="action">{_esc(text)}</span>'
+        case DecisionEvent():
+            why = f" — {_esc(e.why)}" if e.why else ""
+            cls = e.decision.value
+            return f'<span class="badge {cls}">{_esc(cls)}</span> by {_esc(e.by)}{why}'
+        case PrincipalEvent():
+            said = e.decision or ("answer" if e.answer_to_question is not None else "error")
+            text = e.text or e.answer_to_question or e.error or ""
+            return f"<b>{_esc(said)}</b>" + (f": {_esc(text)}" if text else "")
+        case ExecutionStartedEvent():
+            return f'<span class="action">{_esc(_call(e.tool, e.args))}</span>'
+        case ExecutedEvent():
+            ok = (
+                " <b>(interrupted)</b>" if e.interrupted else " <b>(failed)</b>" if not e.ok else ""
+            )
+            call = f'<span class="action">{_esc(_call(e.tool, e.args))}</span>'
+            return f"{call}{ok} → {_esc(e.result)}"
+    return _esc(e.summary())
 
 
 def _row(e: Event, body: str | None = None) -> str:
@@ -107,32 +109,38 @@ def _row(e: Event, body: str | None = None) -> str:
     )
 
 
-def _step(number: Any, events: Sequence[Event]) -> str:
+def _chips(verdicts: Sequence[VerdictEvent]) -> str:
+    chips = "".join(_verdict(v) for v in verdicts)
+    return _row(verdicts[0], f'<div class="verdicts">{chips}</div>')
+
+
+def _step(number: int, events: Sequence[Event]) -> str:
     """One step's card; consecutive verdicts share a row of chips."""
-    parts, verdicts = [], []
+    parts: list[str] = []
+    verdicts: list[VerdictEvent] = []
     for e in events:
-        if e.kind == "verdict":
+        if isinstance(e, VerdictEvent):
             verdicts.append(e)
             continue
         if verdicts:
-            chips = "".join(_verdict(v.payload) for v in verdicts)
-            parts.append(_row(verdicts[0], f'<div class="verdicts">{chips}</div>'))
+            parts.append(_chips(verdicts))
             verdicts = []
         parts.append(_row(e))
     if verdicts:
-        chips = "".join(_verdict(v.payload) for v in verdicts)
-        parts.append(_row(verdicts[0], f'<div class="verdicts">{chips}</div>'))
-    return f'<section class="step"><h2>step {_esc(number)}</h2>{"".join(parts)}</section>'
+        parts.append(_chips(verdicts))
+    return f'<section class="step"><h2>step {number}</h2>{"".join(parts)}</section>'
 
 
 def trace_page(trace: Trace, run_id: str) -> str:
     """The HTML page of one run."""
     meta = {r: m for r, _, m in trace.runs()}.get(run_id, {})
     events = trace.events(run_id)
-    head, steps, tail = [], {}, []  # type: ignore[var-annotated]
+    head: list[Event] = []
+    steps: dict[int, list[Event]] = {}
+    tail: list[Event] = []
     for e in events:
-        if "step" in e.payload:
-            steps.setdefault(e.payload["step"], []).append(e)
+        if e.step is not None:
+            steps.setdefault(e.step, []).append(e)
         elif steps:
             tail.append(e)
         else:
@@ -143,15 +151,14 @@ def trace_page(trace: Trace, run_id: str) -> str:
         f"{len(events)} events · {len(steps)} steps</p>"
     ]
     for e in head:
-        if e.kind == "instruction":
-            sections.append(f'<div class="instruction">{_esc(e.payload.get("text", ""))}</div>')
+        if isinstance(e, InstructionEvent):
+            sections.append(f'<div class="instruction">{_esc(e.text)}</div>')
         else:
             sections.append(_row(e))
     sections += [_step(number, evs) for number, evs in steps.items()]
     for e in tail:
-        if e.kind == "status":
-            status = e.payload.get("status", "?")
-            sections.append(f'<p class="status">status: <b>{_esc(status)}</b></p>')
+        if isinstance(e, StatusEvent):
+            sections.append(f'<p class="status">status: <b>{_esc(e.status)}</b></p>')
         else:
             sections.append(_row(e))
     return page(f"agent run {run_id}", sections, style=STYLE)
