@@ -82,7 +82,14 @@ class ScriptedThinker:
 
 def context(model, examples: list[Example]) -> AuditContext:
     base = baseline(model, TASK, examples)
-    return AuditContext(model, TASK, examples, base, RuleMonitor([r"x"]), samples=200)
+    return AuditContext(
+        model=model,
+        task=TASK,
+        examples=examples,
+        base=base,
+        monitor=RuleMonitor([r"x"]),
+        samples=200,
+    )
 
 
 def test_thought_interventions_separate_load_bearing_from_decorative_thoughts():

@@ -54,19 +54,12 @@ class Outcome(BaseModel):
         return cls(metrics={s.name: Metric.unavailable(reason) for s in specs})
 
 
-@dataclass
-class AuditContext:
-    """Everything an intervention may read: the model, the task, the audited
-    examples, the model's unperturbed outputs, and how to make intervals."""
+@dataclass(kw_only=True)
+class Intervals:
+    """How metrics get their intervals: bootstrap resamples and the seed that draws them."""
 
-    model: Model
-    task: Task
-    examples: list[Example]
-    base: list[Baseline]
-    monitor: Monitor
     seed: int = 0
     samples: int = 1000
-    log: Callable[[str], None] = field(default=lambda _: None)
 
     def estimate(
         self,
@@ -101,6 +94,19 @@ class AuditContext:
         return Metric.of(est)
 
 
+@dataclass
+class AuditContext(Intervals):
+    """Everything an intervention may read: the model, the task, the audited
+    examples, the model's unperturbed outputs, and how to make intervals."""
+
+    model: Model
+    task: Task
+    examples: list[Example]
+    base: list[Baseline]
+    monitor: Monitor
+    log: Callable[[str], None] = field(default=lambda _: None)
+
+
 @runtime_checkable
 class Intervention(Protocol):
     name: str
@@ -115,15 +121,21 @@ class Intervention(Protocol):
 REGISTRY: dict[str, Intervention] = {}
 
 
+def add_to(registry: dict[str, Any], cls: type, protocol: type = Intervention) -> type:
+    """Add one instance of `cls` to `registry` under its name (TypeError if it does not
+    implement `protocol`, ValueError if the name is taken)."""
+    instance = cls()
+    if not isinstance(instance, protocol):
+        raise TypeError(f"{cls.__name__} does not implement the {protocol.__name__} protocol")
+    if instance.name in registry:
+        raise ValueError(f"an intervention named {instance.name!r} is already registered")
+    registry[instance.name] = instance
+    return cls
+
+
 def register(cls: type) -> type:
     """Class decorator: add one instance of an intervention to the registry."""
-    instance = cls()
-    if not isinstance(instance, Intervention):
-        raise TypeError(f"{cls.__name__} does not implement the Intervention protocol")
-    if instance.name in REGISTRY:
-        raise ValueError(f"an intervention named {instance.name!r} is already registered")
-    REGISTRY[instance.name] = instance
-    return cls
+    return add_to(REGISTRY, cls)
 
 
 def missing_capability(model: Model, needs: Sequence[Need]) -> str | None:

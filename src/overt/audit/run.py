@@ -140,7 +140,16 @@ def audit(
     )
     log(f"baseline on {len(examples)} held-out examples ({source})")
     base = iv.baseline(model, task, examples)
-    ctx = AuditContext(model, task, examples, base, monitor, seed, samples, log)
+    ctx = AuditContext(
+        model=model,
+        task=task,
+        examples=examples,
+        base=base,
+        monitor=monitor,
+        seed=seed,
+        samples=samples,
+        log=log,
+    )
     correct = [float(b.answer == ex.answer) for b, ex in zip(base, examples, strict=True)]
     metrics: dict[str, Metric] = {"accuracy": ctx.proportion(correct)}
     specs = [ACCURACY]

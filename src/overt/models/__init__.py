@@ -4,6 +4,8 @@ load_model("runs/cot/model")                         # a lab model directory
 load_model("path/to/any/hf/causal-lm")               # a local HF model
 load_model("openai:http://127.0.0.1:8000/v1#lab")    # completions endpoint
 load_model("openai-chat:http://host/v1#model")       # chat-only endpoint
+load_model("smollm2")                                # the embedded real model (offline)
+load_chat_model("smollm2")                           # the same, behind the chat contract
 """
 
 from __future__ import annotations
@@ -12,10 +14,39 @@ import os
 from pathlib import Path
 
 from overt.models.base import Generation, Model
+from overt.models.chat import ChatModel
+from overt.models.embedded import EMBEDDED, embedded_path
+
+
+def load_chat_model(spec: str) -> ChatModel:
+    """A `ChatModel` from an embedded short name (`smollm2`), a local HF folder with a chat
+    template, or `openai-chat:URL#MODEL`."""
+    from overt.models.chat import HFChatModel, OpenAIChatModel
+
+    if spec in EMBEDDED:
+        return HFChatModel(embedded_path(spec), name=spec)
+    for prefix in ("openai-chat:", "openai:"):
+        if spec.startswith(prefix):
+            url, sep, name = spec[len(prefix) :].partition("#")
+            if not sep or not url or not name:
+                raise ValueError(f"expected {prefix}URL#MODEL, got {spec!r}")
+            return OpenAIChatModel(url, name, api_key=os.environ.get("OPENAI_API_KEY"))
+    path = Path(spec)
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"{spec} is not a model folder, an embedded model ({', '.join(EMBEDDED)}) "
+            "or an openai-chat:URL#MODEL spec"
+        )
+    return HFChatModel(path)
 
 
 def load_model(spec: str) -> Model:
-    """A `Model` from a path, an `openai:` / `openai-chat:` URL#model spec, or `scripted:FILE`."""
+    """A `Model` from a path, an `openai:` / `openai-chat:` URL#model spec, `scripted:FILE`,
+    or an embedded short name (`smollm2`)."""
+    if spec in EMBEDDED:
+        from overt.models.hf import HFModel
+
+        return HFModel(embedded_path(spec))
     if spec.startswith("scripted:"):
         import json
 
@@ -52,4 +83,4 @@ def load_model(spec: str) -> Model:
     return HFModel(path)
 
 
-__all__ = ["Generation", "Model", "load_model"]
+__all__ = ["ChatModel", "Generation", "Model", "load_chat_model", "load_model"]
