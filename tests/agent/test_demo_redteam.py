@@ -55,3 +55,12 @@ def test_cli_demo_show_and_redteam(tmp_path, capsys):
     assert main(["agent", "redteam", "--out", str(tmp_path / "rt")]) == 0
     report = json.loads((tmp_path / "rt" / "redteam.json").read_text())
     assert set(report["per_category"]) == {c.category for c in CASES}
+
+
+def test_the_demo_reviews_with_the_default_chain():
+    from overt.agent.demo import SCENARIOS, build_agent
+    from overt.agent.guard import default_reviewers
+
+    agent, _, _ = build_agent(SCENARIOS[0], Trace())
+    names = {r.name for r in agent.guard.review_chain.reviewers}
+    assert {r.name for r in default_reviewers()} <= names

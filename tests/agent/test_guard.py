@@ -6,6 +6,8 @@ pytest tests/agent/test_guard.py -q
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import pytest
 
@@ -124,3 +126,9 @@ def test_argument_dependent_consequence() -> None:
         guard.review_sync(run, {"tool": "quote", "args": {"iban": "x", "amount": 5}}).consequence
         == "external"
     )
+
+
+def test_importing_the_guard_and_the_agent_does_not_import_torch() -> None:
+    code = "import sys, overt.agent.guard, overt.agent.loop; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

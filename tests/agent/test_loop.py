@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from overt.agent.events import PrincipalEvent
+from overt.agent.guard import default_chain
 from overt.agent.loop import Agent, AgentConfig
 from overt.agent.principal import DeferredPrincipal, PrincipalAnswer, ScriptedPrincipal
 from overt.agent.proposal import parse_proposal
@@ -247,3 +248,9 @@ def test_parse_proposal_errors_say_what_is_wrong():
         parse_proposal("ACTION: {oops}")
     with pytest.raises(ValueError, match="'args' must be an object"):
         parse_proposal('ACTION: {"tool": "t", "args": [1]}')
+
+
+def test_an_agent_reviews_with_the_default_chain_unless_told_otherwise(tmp_path):
+    agent = Agent(ScriptedModel([]), make_tools(tmp_path / "ledger.txt"))
+    names = [r.name for r in agent.guard.review_chain.reviewers]
+    assert names == [r.name for r in default_chain().reviewers] and names

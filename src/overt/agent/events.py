@@ -134,6 +134,9 @@ class EscalationEvent(BaseEvent):
     consequence: str = Field("", description="The call's level ('' in traces from before).")
     tool_description: str = ""
 
+    def summary(self) -> str:
+        return f"{self.why} ({self.consequence or 'level not recorded'})"
+
 
 class PrincipalEvent(BaseEvent):
     """The principal's answer to an escalation (`decision`), to a question the agent
@@ -145,6 +148,15 @@ class PrincipalEvent(BaseEvent):
     text: str = ""
     answer_to_question: str | None = None
     error: str | None = None
+
+    def said(self) -> tuple[str, str]:
+        """(what kind of reply: a decision, "answer" or "error"; its words)."""
+        what = self.decision or ("answer" if self.answer_to_question is not None else "error")
+        return what, self.text or self.answer_to_question or self.error or ""
+
+    def summary(self) -> str:
+        what, text = self.said()
+        return f"{what}: {text}" if text else what
 
     @property
     def answer(self) -> PrincipalAnswer | None:
@@ -174,6 +186,9 @@ class ExecutionStartedEvent(BaseEvent):
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
 
+    def summary(self) -> str:
+        return f"{self.tool}({json.dumps(self.args, default=str)}) key={self.key}"
+
     def finished(self, ok: bool | None, result: str, interrupted: bool = False) -> ExecutedEvent:
         """The event recording this call's result."""
         return ExecutedEvent(
@@ -202,6 +217,10 @@ class ExecutedEvent(BaseEvent):
     @property
     def output(self) -> ToolOutput:
         return ToolOutput(tool=self.tool, call=str(self.step), args=self.args, text=self.result)
+
+    def summary(self) -> str:
+        failed = " (interrupted)" if self.interrupted else " (failed)" if not self.ok else ""
+        return f"{self.tool}({json.dumps(self.args, default=str)}){failed} → {self.result}"
 
 
 class ObservationEvent(BaseEvent):
@@ -253,6 +272,9 @@ class StopEvent(BaseEvent):
 class StatusEvent(BaseEvent):
     kind: Literal["status"] = "status"
     status: RunStatus
+
+    def summary(self) -> str:
+        return self.status
 
 
 Event = Annotated[

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-import torch
 from pydantic import BaseModel
 
 from overt.models.base import Model, ReadsActivations
+
+if TYPE_CHECKING:
+    import torch
 
 View = Literal["reasoning", "answer", "both"]
 
@@ -170,6 +172,8 @@ class ProbeMonitor:
         return self.model.last_hidden(texts)
 
     def fit(self, episodes: Sequence[Episode], labels: Sequence[int]) -> ProbeMonitor:
+        import torch  # here, not at the top: the guard uses these monitors without torch
+
         if len(set(labels)) < 2:
             raise ValueError("a probe needs both labels among its training episodes")
         x = self.features(episodes)
@@ -191,6 +195,8 @@ class ProbeMonitor:
         return self
 
     def score(self, episodes: Sequence[Episode]) -> list[MonitorResult]:
+        import torch
+
         if self.weight is None:
             raise RuntimeError("fit the probe before scoring")
         x = (self.features(episodes) - self.mean) / self.std

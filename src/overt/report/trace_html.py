@@ -87,9 +87,8 @@ def _body(e: Event) -> str:
             cls = e.decision.value
             return f'<span class="badge {cls}">{_esc(cls)}</span> by {_esc(e.by)}{why}'
         case PrincipalEvent():
-            said = e.decision or ("answer" if e.answer_to_question is not None else "error")
-            text = e.text or e.answer_to_question or e.error or ""
-            return f"<b>{_esc(said)}</b>" + (f": {_esc(text)}" if text else "")
+            what, text = e.said()
+            return f"<b>{_esc(what)}</b>" + (f": {_esc(text)}" if text else "")
         case ExecutionStartedEvent():
             return f'<span class="action">{_esc(_call(e.tool, e.args))}</span>'
         case ExecutedEvent():
