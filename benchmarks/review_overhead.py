@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from overt.agent.events import DecisionEvent, ProposalEvent, VerdictEvent
 from overt.agent.guard import Guard, GuardConfig, default_chain
 from overt.agent.review import PolicyReviewer, ReviewChain
 from overt.agent.tools import Consequence, tool
@@ -78,7 +79,7 @@ async def measure(actions: int, tmp: Path) -> tuple[float, float, float]:
     )
     run = guard.start(["Summarise this week's project e-mails and send bob@example.com a summary."])
     for i in range(10):
-        guard.observe(run, "read_inbox", email(i), record=False)
+        guard.observe(run, "read_inbox", email(i))
     await guard.review(run, call(-1), "warm-up")
     start = time.perf_counter()
     for i in range(actions):
@@ -86,13 +87,14 @@ async def measure(actions: int, tmp: Path) -> tuple[float, float, float]:
     guard_ms = (time.perf_counter() - start) * 1000 / actions
 
     base = trace.new_run()
-    verdict = {"step": 1, "reviewer": "x", "decision": "approve", "score": 1.0, "reasons": []}
+    verdict = VerdictEvent(step=1, reviewer="x", decision=Decision.approve, score=1.0)
     start = time.perf_counter()
     for i in range(actions):
-        trace.append(base, "proposal", {"step": i, "reasoning": "r", "action": call(i)})
+        action = Action(kind="tool", **call(i))  # type: ignore[arg-type]
+        trace.append(base, ProposalEvent(step=i, reasoning="r", action=action))
         for _ in range(3):
-            trace.append(base, "verdict", verdict)
-        trace.append(base, "decision", {"step": i, "decision": "approve", "by": "review"})
+            trace.append(base, verdict)
+        trace.append(base, DecisionEvent(step=i, decision=Decision.approve, by="review"))
     trace_ms = (time.perf_counter() - start) * 1000 / actions
 
     chain = default_chain()

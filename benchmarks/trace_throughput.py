@@ -12,19 +12,20 @@ Prints `trace_events_per_s:` last (goal ≥ 1,000).
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
+from overt.agent.events import ProposalEvent
 from overt.agent.trace import Trace
+from overt.agent.types import Action
 
-PAYLOAD = {
-    "step": 3,
-    "reasoning": "I should read the file first. " * 4,
-    "action": {"kind": "tool", "tool": "read_file", "args": {"path": "notes.txt"}},
-}
+EVENT = ProposalEvent(
+    step=3,
+    reasoning="I should read the file first. " * 4,
+    action=Action(kind="tool", tool="read_file", args={"path": "notes.txt"}),
+)
 
 
 def bare(path: Path, n: int, durability: str) -> float:
@@ -37,7 +38,7 @@ def bare(path: Path, n: int, durability: str) -> float:
         db.execute("BEGIN")
         db.execute(
             "INSERT INTO e (run, seq, kind, p) VALUES (?, ?, ?, ?)",
-            ("r", i, "proposal", json.dumps(PAYLOAD)),
+            ("r", i, "proposal", EVENT.payload_json()),
         )
         db.execute("COMMIT")
     seconds = time.perf_counter() - start
@@ -56,7 +57,7 @@ def main() -> None:
         run = trace.new_run()
         start = time.perf_counter()
         for _ in range(args.events):
-            trace.append(run, "proposal", PAYLOAD)
+            trace.append(run, EVENT)
         rate = args.events / (time.perf_counter() - start)
         assert len(trace.events(run)) == args.events
     print(f"durability: WAL + synchronous={args.durability}, one transaction per event")
