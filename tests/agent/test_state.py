@@ -19,22 +19,10 @@ from overt.agent.events import (
 from overt.agent.guard import Guard
 from overt.agent.principal import PrincipalAnswer, ScriptedPrincipal
 from overt.agent.state import fold
-from overt.agent.tools import tool
 from overt.agent.trace import Trace
 from overt.agent.types import Action, Decision
 
-
-@tool("read_only")
-def read_inbox() -> str:
-    """Read the inbox."""
-    return ""
-
-
-@tool("external")
-def send_money(iban: str, amount: float) -> str:
-    """Send money."""
-    return "sent"
-
+from .test_guard import read_inbox, send_money
 
 PAY = Action(kind="tool", tool="send_money", args={"iban": "DE89", "amount": 1})
 
