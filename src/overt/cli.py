@@ -23,7 +23,7 @@ import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -31,6 +31,9 @@ from overt import __version__
 from overt.cliutil import console, load_model_arg, parse_knobs
 from overt.errors import UsageError
 from overt.lab import PRESETS, preset_names
+
+if TYPE_CHECKING:
+    from overt.lab.results import CellResult
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True, "max_content_width": 100}
 OVERRIDES = click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
@@ -76,7 +79,7 @@ def _sweep_options(f: Any) -> Any:
 
 def _run_grid(
     path: Path, out: str, overrides: Sequence[str], force: bool, ray: str | None, cpus: int
-) -> list[dict[str, Any]]:
+) -> list[CellResult]:
     from overt.lab.experiment import ExperimentConfig, run_experiment
     from overt.train.config import load_config
 

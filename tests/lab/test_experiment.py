@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from overt.errors import UsageError
 from overt.lab import preset_names
 from overt.lab.experiment import PRESETS, ExperimentConfig, cell_id, run_experiment
 from overt.lab.headline import headline
+from overt.lab.results import CellResult, Results
 from overt.train.config import ConfigError, load_config
 from overt.train.rundir import prepare_run_dir
 
@@ -49,17 +48,19 @@ def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
     blocked.parent.mkdir(parents=True)
     blocked.write_text("not a directory")
     rows = run_experiment(config, tmp_path, progress=False)
-    saved = json.loads((tmp_path / "results.json").read_text())["rows"]
+    saved = Results.model_validate_json((tmp_path / "results.json").read_text()).rows
     assert saved == rows and len(rows) == 3
-    assert {r["variant"] for r in rows} == {"", "five"}
-    ok = [r for r in rows if r["status"] == "ok"]
-    failed = [r for r in rows if r["status"] == "failed"]
+    assert {r.variant for r in rows} == {"", "five"}
+    ok = [r for r in rows if r.status == "ok"]
+    failed = [r for r in rows if r.status == "failed"]
     assert len(ok) == 2 and len(failed) == 1
-    assert failed[0]["accuracy"] is None and "FileExistsError" in failed[0]["error"]
+    assert failed[0].accuracy is None and "FileExistsError" in (failed[0].error or "")
     for r in ok:
-        assert 0.0 <= r["accuracy"] <= 1.0
-        assert (tmp_path / r["model_dir"] / "model.safetensors").is_file()
-        assert {"task", "regime", "layers", "d_model", "seed", "train_seconds"} <= set(r)
+        accuracy = r.metrics["accuracy"]
+        assert accuracy.value is not None and accuracy.ci_low is not None
+        assert accuracy.ci_low <= accuracy.value <= 1.0 and accuracy.n == r.eval_n
+        assert (tmp_path / str(r.model_dir) / "model.safetensors").is_file()
+        assert r.train_seconds is not None and r.train_seconds > 0
     assert (tmp_path / "accuracy.png").stat().st_size > 1000
     assert "FAILED" in (tmp_path / "report.html").read_text()
 
@@ -67,8 +68,8 @@ def test_grid_runs_reports_failures_and_skips_finished(tmp_path):
     stamp = finished.stat().st_mtime_ns
     rows2 = run_experiment(config, tmp_path, progress=False)
     assert finished.stat().st_mtime_ns == stamp  # skipped
-    assert [r["accuracy"] for r in rows2 if r["status"] == "ok"] == [r["accuracy"] for r in ok]
-    assert sum(r["status"] == "failed" for r in rows2) == 1  # retried, failed again
+    assert [r.accuracy for r in rows2 if r.status == "ok"] == [r.accuracy for r in ok]
+    assert sum(r.status == "failed" for r in rows2) == 1  # retried, failed again
 
 
 @pytest.mark.parametrize("preset", preset_names())
@@ -113,9 +114,12 @@ def test_bad_grid_names_the_field(tmp_path):
 def test_headline_marks_where_text_reasoning_is_needed():
     base = {"task": "state(K=6,m=10)", "layers": 2, "chance": 0.1, "status": "ok"}
     rows = [
-        {**base, "regime": "cot", "accuracy": 1.0},
-        {**base, "regime": "no_cot", "accuracy": 0.1},
-        {**base, "regime": "filler", "accuracy": None, "status": "failed"},
+        CellResult.model_validate(base | row)
+        for row in (
+            {"regime": "cot", "accuracy": 1.0},
+            {"regime": "no_cot", "accuracy": 0.1},
+            {"regime": "filler", "accuracy": None, "status": "failed"},
+        )
     ]
     (line,) = headline(rows)
     assert "cot 1.000" in line and "no_cot 0.100" in line and "filler FAILED" in line
@@ -140,4 +144,4 @@ def test_cell_with_another_config_is_refused_until_force(tmp_path):
     assert (tmp_path / "results.json").read_text() == "earlier results"  # nothing overwritten
     assert (cell / "result.json").read_text() == "{}"
     rows = run_experiment(changed, tmp_path, progress=False, force=True)
-    assert rows[0]["status"] == "ok" and rows[0]["steps"] == 2
+    assert rows[0].status == "ok" and rows[0].steps == 2

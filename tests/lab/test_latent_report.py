@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from overt.lab.latent_report import PUBLISHED_ROWS, markdown, write_latent_report
+from overt.lab.results import CellResult
 from overt.lab.summary import summarize
 
 
-def rows() -> list[dict]:
+def rows() -> list[CellResult]:
     out = []
     for regime, variant, acc, probe in [
         ("cot", "", 1.0, 1.0),
@@ -15,24 +16,26 @@ def rows() -> list[dict]:
     ]:
         for seed in range(3):
             out.append(
-                {
-                    "task": "state(K=2,m=10)",
-                    "variant": variant,
-                    "regime": regime,
-                    "layers": 2,
-                    "d_model": 64,
-                    "seed": seed,
-                    "status": "ok",
-                    "accuracy": acc - 0.01 * seed,
-                    "probe_accuracy": probe,
-                    "probe_text_accuracy": 1.0 if regime == "cot" else 0.0,
-                    "tokens_per_answer": 4.0 if regime == "cot" else 2.0,
-                    "thoughts_per_answer": 0 if regime == "cot" else 2,
-                    "seconds_per_answer": 0.001,
-                    "stages": [{"stage": s, "stage_accuracy": 1.0 - 0.1 * s} for s in range(3)]
-                    if regime == "latent"
-                    else [],
-                }
+                CellResult.model_validate(
+                    {
+                        "task": "state(K=2,m=10)",
+                        "variant": variant,
+                        "regime": regime,
+                        "layers": 2,
+                        "d_model": 64,
+                        "seed": seed,
+                        "status": "ok",
+                        "accuracy": acc - 0.01 * seed,
+                        "probe_accuracy": probe,
+                        "probe_text_accuracy": 1.0 if regime == "cot" else 0.0,
+                        "tokens_per_answer": 4.0 if regime == "cot" else 2.0,
+                        "thoughts_per_answer": 0 if regime == "cot" else 2,
+                        "seconds_per_answer": 0.001,
+                        "stages": [{"stage": s, "stage_accuracy": 1.0 - 0.1 * s} for s in range(3)]
+                        if regime == "latent"
+                        else [],
+                    }
+                )
             )
     return out
 

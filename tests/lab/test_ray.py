@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from overt.lab.experiment import ExperimentConfig, cell_id, run_experiment
+from overt.lab.results import CellResult, Results
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'overt[ray]')")
 
@@ -31,9 +30,9 @@ GRID = {
 }
 
 
-def _comparable(rows: list[dict]) -> list[dict]:
+def _comparable(rows: list[CellResult]) -> list[dict]:
     """Rows without wall-clock timings (train_seconds, seconds_per_answer, ...)."""
-    return [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]
+    return [{k: v for k, v in r.model_dump().items() if "seconds" not in k} for r in rows]
 
 
 def test_two_cells_on_local_ray_match_the_process_pool(tmp_path):
@@ -42,9 +41,9 @@ def test_two_cells_on_local_ray_match_the_process_pool(tmp_path):
     ray_rows = run_experiment(
         config, tmp_path / "ray", progress=False, ray_address="local", cpus_per_cell=1
     )
-    assert [r["status"] for r in ray_rows] == ["ok", "ok"]
+    assert [r.status for r in ray_rows] == ["ok", "ok"]
     assert _comparable(ray_rows) == _comparable(pool_rows)
-    saved = json.loads((tmp_path / "ray" / "results.json").read_text())["rows"]
+    saved = Results.model_validate_json((tmp_path / "ray" / "results.json").read_text()).rows
     assert saved == ray_rows
 
     finished = tmp_path / "ray" / "cells" / cell_id(config.cells()[0]) / "result.json"

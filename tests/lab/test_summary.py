@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from overt.lab.summary import ControlPair, separations, summarize
+from overt.audit.schema import Metric
+from overt.lab.results import CellResult, ControlPair
+from overt.lab.summary import separations, summarize
 
 
-def _row(label: str, seed: int, value: float | None, low: float, high: float, **extra) -> dict:
-    return {
-        "task": "t", "variant": "", "regime": label, "layers": 2, "d_model": 64, "seed": seed,
-        "status": "ok", "accuracy": 1.0, "m": value, "m_ci_low": low, "m_ci_high": high, **extra,
-    }  # fmt: skip
+def _row(
+    label: str, seed: int, value: float | None, low: float, high: float, **extra: str
+) -> CellResult:
+    m = Metric(value=value, ci_low=low, ci_high=high, **extra)
+    metrics = {"accuracy": Metric(value=1.0), "m": m}
+    return CellResult(task="t", regime=label, layers=2, seed=seed, status="ok", metrics=metrics)
 
 
 def test_identical_seeds_keep_their_within_seed_interval():
     rows = [_row("pos", s, 1.0, 0.98, 1.0) for s in range(3)]
     (entry,) = summarize(rows, ["m"])
-    assert entry["m"] == 1.0 and entry["m_ci_low"] == 0.98 and entry["m_ci_high"] == 1.0
+    m = entry.metrics["m"]
+    assert (m.value, m.ci_low, m.ci_high, m.n) == (1.0, 0.98, 1.0, 3)
 
 
 def test_proportions_are_clipped_and_warnings_counted():
-    rows = [_row("pos", 0, 0.1, 0.05, 0.2), _row("pos", 1, 0.9, 0.8, 0.95, m_warning="few")]
+    rows = [_row("pos", 0, 0.1, 0.05, 0.2), _row("pos", 1, 0.9, 0.8, 0.95, warning="few")]
     rows.append(_row("pos", 2, 0.5, 0.4, 0.6))
     (entry,) = summarize(rows, ["m"])
-    assert 0.0 <= entry["m_ci_low"] < entry["m_ci_high"] <= 1.0
-    assert entry["m_warning"].startswith("1 of 3 seeds")
+    m = entry.metrics["m"]
+    assert m.ci_low is not None and m.ci_high is not None
+    assert 0.0 <= m.ci_low < m.ci_high <= 1.0
+    assert m.warning is not None and m.warning.startswith("1 of 3 seeds")
 
 
 def test_separation_needs_disjoint_intervals_in_the_expected_direction():
@@ -37,10 +43,10 @@ def test_separation_needs_disjoint_intervals_in_the_expected_direction():
         ControlPair(metric="m", positive="low", negative="pos", expect="lower"),
         ControlPair(metric="m", positive="pos", negative="missing"),
     ]
-    assert [c["separated"] for c in separations(summary, pairs)] == [False, True, True, None]
+    assert [c.separated for c in separations(summary, pairs)] == [False, True, True, None]
 
 
 def test_unmeasured_metric_keeps_its_reason():
-    rows = [_row("x", s, None, 0, 0, m_reason="no reasoning") for s in range(2)]
+    rows = [_row("x", s, None, 0, 0, reason="no reasoning") for s in range(2)]
     (entry,) = summarize(rows, ["m"])
-    assert entry["m"] is None and entry["m_reason"] == "no reasoning"
+    assert entry.value("m") is None and entry.metrics["m"].reason == "no reasoning"

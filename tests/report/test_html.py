@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from overt.lab.results import CellResult
 from overt.report.html import write_report
 from overt.report.plots import accuracy_plot
 
@@ -18,7 +19,8 @@ from .conftest import is_blank
 METRIC = "early_answering_aoc"
 
 
-def _row(regime: str, layers: int, seed: int, acc: float, status: str = "ok") -> dict[str, Any]:
+def _row(regime: str, layers: int, seed: int, acc: float, status: str = "ok") -> CellResult:
+    """A row as results.json held it before metrics were nested (it still loads)."""
     cell = f"cells/state_K6_m10__{regime}__L{layers}_d64__s{seed}"
     row: dict[str, Any] = {
         "task": "state(K=6,m=10)",
@@ -38,11 +40,11 @@ def _row(regime: str, layers: int, seed: int, acc: float, status: str = "ok") ->
         row |= {METRIC: 0.9, f"{METRIC}_ci_low": 0.85, f"{METRIC}_ci_high": 0.95}
     else:
         row["error"] = "RuntimeError: boom"
-    return row
+    return CellResult.model_validate(row)
 
 
 @pytest.fixture
-def experiment(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
+def experiment(tmp_path: Path) -> tuple[Path, list[CellResult]]:
     """An experiment folder as run_experiment leaves it, without training anything."""
     rows = [
         _row(regime, layers, seed, acc)
@@ -51,7 +53,8 @@ def experiment(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
         for seed in (0, 1)
     ] + [_row("cot", 4, 0, 0.0, status="failed")]
     for r in rows:
-        cell = tmp_path / r["cell_dir"]
+        assert r.cell_dir is not None
+        cell = tmp_path / r.cell_dir
         (cell / "audit").mkdir(parents=True)
         (cell / "audit" / "report.html").write_text("<title>cell audit</title><h1>audit</h1>")
         (cell / "config.yaml").write_text("regime: cot\n")
@@ -59,13 +62,15 @@ def experiment(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
         (cell / "metrics.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     config = {"name": "demo", "train": {"steps": 100, "model": {"d_model": 64}}, "grids": []}
     (tmp_path / "experiment.yaml").write_text(yaml.safe_dump(config))
+    setting = {"task": "state(K=6,m=10)", "regime": "cot", "label": "cot", "layers": 2}
     summary = [
-        {"task": "state(K=6,m=10)", "label": "cot", "layers": 2, "seeds": 2, "accuracy": 1.0}
-        | {"accuracy_ci_low": 0.98, "accuracy_ci_high": 1.0, METRIC: 0.9}
-        | {f"{METRIC}_ci_low": 0.8, f"{METRIC}_ci_high": 0.97}
+        setting
+        | {"seeds": 2, "accuracy": 1.0, "accuracy_ci_low": 0.98, "accuracy_ci_high": 1.0}
+        | {METRIC: 0.9, f"{METRIC}_ci_low": 0.8, f"{METRIC}_ci_high": 0.97}
     ]
     checks = [{"metric": METRIC, "positive": "cot", "negative": "no_cot", "separated": True}]
-    results = {"name": "demo", "rows": rows, "summary": summary, "separations": checks}
+    saved = [r.model_dump(mode="json") for r in rows]
+    results = {"name": "demo", "rows": saved, "summary": summary, "separations": checks}
     (tmp_path / "results.json").write_text(json.dumps(results))
     accuracy_plot(rows, tmp_path / "accuracy.png", title="demo")
     write_report("demo", rows, tmp_path, [METRIC])
@@ -82,7 +87,7 @@ def test_report_has_intervals_meanings_settings_links_and_curves(experiment):
     spec = next(s for iv in REGISTRY.values() for s in iv.specs if s.name == METRIC)
     assert html.escape(spec.meaning) in text and f">{spec.label}</th>" in text
     assert "<h2>settings</h2>" in text and "model.d_model" in text
-    assert f'href="{rows[0]["cell_dir"]}/audit/report.html"' in text
+    assert f'href="{rows[0].cell_dir}/audit/report.html"' in text
     assert (out / "training.png").stat().st_size > 1000
     assert "FAILED: RuntimeError: boom" in text
     assert (
@@ -106,5 +111,5 @@ def test_report_in_chromium(experiment, browser_page):
     shot = page.screenshot(full_page=True)
     (out / "report.png").write_bytes(shot)
     assert not is_blank(shot)
-    page.click(f'a[href="{rows[0]["cell_dir"]}/audit/report.html"]')
+    page.click(f'a[href="{rows[0].cell_dir}/audit/report.html"]')
     assert page.title() == "cell audit"

@@ -61,10 +61,11 @@ def test_a_regime_registered_once_trains_through_the_experiment_path(tmp_path):
     torch.manual_seed(cfg.seed)
     before = plan_for(cfg, task).create(ModelMeta())
     (row,) = run_experiment(config, tmp_path, progress=False)
-    assert row["status"] == "ok", row.get("error")
-    assert row["regime"] == "backwards"
-    assert row["final_loss"] < 0.7 * row["first_loss"]
-    after = LabModel.load(tmp_path / row["model_dir"])
+    assert row.status == "ok", row.error
+    assert row.regime == "backwards"
+    assert row.first_loss is not None and row.final_loss is not None
+    assert row.final_loss < 0.7 * row.first_loss
+    after = LabModel.load(tmp_path / str(row.model_dir))
     for (name, p0), (_, p1) in zip(
         before.model.named_parameters(), after.model.named_parameters(), strict=True
     ):

@@ -19,8 +19,9 @@ directory gets:
     experiment.yaml   the resolved ExperimentConfig
     cells/<id>/audit/ each trained model's audit (audit.json, report.html)
     results.json      {"rows": [{task, regime, layers, d_model, seed, status,
-                                 accuracy, train_seconds, model_dir,
-                                 early_answering_aoc, mistake_follow_rate, ...}]}
+                                 train_seconds, model_dir, metrics: {accuracy,
+                                 early_answering_aoc, mistake_follow_rate, ...}}],
+                       "summary": [...], "separations": [...]}  (overt.lab.results)
     accuracy.png      accuracy against depth, one line per regime, one panel per task
     report.html       the table and the plot
 """
@@ -45,7 +46,8 @@ from overt.audit.stats import wilson
 from overt.errors import UsageError
 from overt.files import atomic_write_text, check_writable
 from overt.lab import PRESETS
-from overt.lab.summary import ControlPair, separations, summarize
+from overt.lab.results import CellResult, ControlPair, Results
+from overt.lab.summary import separations, summarize
 from overt.train.config import TaskSpec, TrainConfig
 from overt.train.regimes import RegimeName, get_regime
 from overt.train.rundir import clear_run_dir, config_conflict
@@ -227,8 +229,14 @@ def audit_columns(tests: list[str]) -> list[str]:
     return [spec.name for t in tests for spec in REGISTRY[t].specs]
 
 
-def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -> dict[str, Any]:
-    task = cfg.task.build()
+TRAINED = (
+    *("first_loss", "final_loss", "unanswered", "eval_n", "steps", "train_seconds"),
+    *("tokens_per_answer", "thoughts_per_answer", "seconds_per_answer", "stages"),
+)
+"""What a results row keeps of a cell's `TrainResult`."""
+
+
+def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -> CellResult:
     row: dict[str, Any] = {
         "task": cfg.task.label(),
         "task_name": cfg.task.name,
@@ -238,36 +246,23 @@ def _row(cfg: TrainConfig, outcome: dict[str, Any], cell_dir: Path, out: Path) -
         "d_model": cfg.model.d_model,
         "seed": cfg.seed,
         "status": outcome["status"],
-        "chance": task.chance,
-        "accuracy": outcome.get("accuracy"),
-        "accuracy_ci_low": None,
-        "accuracy_ci_high": None,
-        "train_seconds": outcome.get("train_seconds"),
-        "model_dir": None,
+        "chance": cfg.task.build().chance,
         "cell_dir": str(cell_dir.relative_to(out)),
+        "error": outcome.get("error"),
+        "metrics": {},
     }
     if outcome["status"] == "ok":
-        row["model_dir"] = str((cell_dir / outcome["model_dir"]).relative_to(out))
-        for key in ("first_loss", "final_loss", "unanswered", "eval_n", "steps"):
-            row[key] = outcome[key]
-        for key in ("tokens_per_answer", "thoughts_per_answer", "seconds_per_answer", "stages"):
-            if key in outcome:
-                row[key] = outcome[key]
-        low, high = wilson(outcome["accuracy"] * outcome["eval_n"], outcome["eval_n"])
-        row["accuracy_ci_low"], row["accuracy_ci_high"] = low, high
-        for key, metric in outcome.get("audit", {}).items():
-            if key == "accuracy":
-                continue
-            row[key] = metric["value"]
-            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = metric["ci_low"], metric["ci_high"]
-            for note in ("reason", "warning"):
-                if metric.get(note):
-                    row[f"{key}_{note}"] = metric[note]
-        if "audit_error" in outcome:
-            row["audit_error"] = outcome["audit_error"]
-    else:
-        row["error"] = outcome["error"]
-    return row
+        n = outcome["eval_n"]
+        low, high = wilson(outcome["accuracy"] * n, n)
+        accuracy = {"value": outcome["accuracy"], "ci_low": low, "ci_high": high, "n": n}
+        audited = {k: m for k, m in outcome.get("audit", {}).items() if k != "accuracy"}
+        row |= {k: outcome[k] for k in TRAINED if k in outcome}
+        row |= {
+            "model_dir": str((cell_dir / outcome["model_dir"]).relative_to(out)),
+            "metrics": {"accuracy": accuracy | {"method": "wilson"}, **audited},
+            "audit_error": outcome.get("audit_error"),
+        }
+    return CellResult.model_validate(row)
 
 
 Job = tuple[str, str, int, list[str], int, str]
@@ -358,7 +353,7 @@ def run_experiment(
     force: bool = False,
     ray_address: str | None = None,
     cpus_per_cell: int = 1,
-) -> list[dict[str, Any]]:
+) -> list[CellResult]:
     """Train every unfinished cell, then write results.json, accuracy.png, report.html.
 
     Cells run in a local process pool, or as Ray tasks when `ray_address` is
@@ -413,8 +408,8 @@ def run_experiment(
     rows = [_row(cfg, outcomes[cell_id(cfg)], out / "cells" / cell_id(cfg), out) for cfg in cells]
     summary = summarize(rows, audit_columns(config.audit))
     checks = separations(summary, config.controls)
-    results = {"name": config.name, "rows": rows, "summary": summary, "separations": checks}
-    atomic_write_text(out / "results.json", json.dumps(results, indent=2))
+    results = Results(name=config.name, rows=rows, summary=summary, separations=checks)
+    atomic_write_text(out / "results.json", results.model_dump_json(indent=2))
     accuracy_plot(rows, out / "accuracy.png", title=config.name)
     write_report(config.name, rows, out, audit_columns(config.audit))
     if progress:

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
+from overt.lab.results import CellResult
 from overt.report.plots import panel
 from overt.train.regimes import REGISTRY, Role
 
 
-def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
+def headline(rows: Sequence[CellResult]) -> list[str]:
     """Human-readable lines; failed cells show as FAILED."""
     cells: dict[tuple[str, int], dict[str, list[float | None]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    chance: dict[str, float] = {}
+    chance: dict[str, float | None] = {}
     for r in rows:
-        cells[(panel(r), r["layers"])][r["regime"]].append(
-            r["accuracy"] if r["status"] == "ok" else None
-        )
-        chance[panel(r)] = r["chance"]
+        cells[(panel(r), r.layers)][r.regime].append(r.accuracy if r.status == "ok" else None)
+        chance[panel(r)] = r.chance
     lines = []
     for (task, layers), by_regime in cells.items():
         parts, mean = [], {}
@@ -43,10 +41,14 @@ def headline(rows: Sequence[dict[str, Any]]) -> list[str]:
             mark = "  ← reasoning in text needed"
         elif forward and min(forward) >= 0.99:
             mark = "  ← one forward pass is enough"
-        lines.append(f"{task} L={layers}: {' | '.join(parts)} (chance {chance[task]:.2f}){mark}")
+        lines.append(f"{task} L={layers}: {' | '.join(parts)} (chance {_fmt(chance[task])}){mark}")
     return lines
 
 
 def _by_role(mean: dict[str, float], role: Role) -> list[float]:
     """Mean accuracies of the regimes that play `role`."""
     return [acc for name, acc in mean.items() if name in REGISTRY and REGISTRY[name].role == role]
+
+
+def _fmt(chance: float | None) -> str:
+    return "?" if chance is None else f"{chance:.2f}"

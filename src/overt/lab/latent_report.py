@@ -19,14 +19,15 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from overt.lab.results import CellResult, SettingSummary
 from overt.report.html import image_tag
+from overt.report.tables import lookup
 
 PUBLISHED_SOURCE = (
     "Hao et al. 2024 (Coconut), Table 1, GPT-2 124M fine-tuned; accuracy % (approx.). "
@@ -62,39 +63,36 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _cell(entry: dict[str, Any], rows: Sequence[dict[str, Any]], key: str) -> str:
+def _cell(entry: SettingSummary, rows: Sequence[CellResult], key: str) -> str:
     if key in PER_ANSWER:  # context numbers: plain means across seeds
-        value = _mean([r[key] for r in rows if r.get(key) is not None])
+        value = _mean([v for r in rows if (v := lookup(r, key)[0]) is not None])
         if value is None:
             return "–"
         return f"{1000 * value:.2f}" if key == "seconds_per_answer" else f"{value:.1f}"
-    if entry.get(key) is None:
+    metric = entry.metrics.get(key)
+    if metric is None or metric.value is None:
         return "–"
-    low, high = entry.get(f"{key}_ci_low"), entry.get(f"{key}_ci_high")
+    low, high = metric.ci_low, metric.ci_high
     interval = f" [{low:.2f}, {high:.2f}]" if low is not None and high is not None else ""
-    return f"{entry[key]:.2f}{interval}"
+    return f"{metric.value:.2f}{interval}"
 
 
-def table_rows(
-    summary: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]
-) -> list[list[str]]:
+def table_rows(summary: Sequence[SettingSummary], rows: Sequence[CellResult]) -> list[list[str]]:
     """[task, setting, seeds, *COLUMNS] per summary entry."""
     out = []
     for entry in summary:
         mine = [
             r
             for r in rows
-            if r["status"] == "ok"
-            and r["task"] == entry["task"]
-            and (r.get("variant") or r["regime"]) == entry["label"]
-            and r["layers"] == entry["layers"]
+            if r.status == "ok"
+            and (r.task, r.label, r.layers) == (entry.task, entry.label, entry.layers)
         ]
         cells = [_cell(entry, mine, key) for key, _ in COLUMNS]
-        out.append([entry["task"], entry["label"], str(entry["seeds"]), *cells])
+        out.append([entry.task, entry.label, str(entry.seeds), *cells])
     return out
 
 
-def markdown(summary: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> str:
+def markdown(summary: Sequence[SettingSummary], rows: Sequence[CellResult]) -> str:
     header = ["task", "setting", "seeds", *[label for _, label in COLUMNS]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in table_rows(summary, rows)]
@@ -104,7 +102,7 @@ def markdown(summary: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) 
     return "\n".join(lines) + "\n"
 
 
-def readability_plot(summary: Sequence[dict[str, Any]], path: Path) -> None:
+def readability_plot(summary: Sequence[SettingSummary], path: Path) -> None:
     """Accuracy against the text reading and against the probe reading, one point per setting."""
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
     for ax, key, xlabel in (
@@ -112,22 +110,21 @@ def readability_plot(summary: Sequence[dict[str, Any]], path: Path) -> None:
         (axes[1], "probe_accuracy", "share a linear probe reads (held out)"),
     ):
         for entry in summary:
-            if entry.get(key) is None or entry.get("accuracy") is None:
+            x, acc = entry.value(key), entry.metrics.get("accuracy")
+            if x is None or acc is None or acc.value is None:
                 continue
-            marker = "o" if "state" in entry["task"] else "s"
+            low, high = acc.ci_low or acc.value, acc.ci_high or acc.value
+            marker = "o" if "state" in entry.task else "s"
             ax.errorbar(
-                entry[key],
-                entry["accuracy"],
-                yerr=[
-                    [entry["accuracy"] - entry["accuracy_ci_low"]],
-                    [entry["accuracy_ci_high"] - entry["accuracy"]],
-                ],
+                x,
+                acc.value,
+                yerr=[[acc.value - low], [high - acc.value]],
                 fmt=marker,
                 capsize=3,
             )
             ax.annotate(
-                f"{entry['label']} {entry['task']}",
-                (entry[key], entry["accuracy"]),
+                f"{entry.label} {entry.task}",
+                (x, acc.value),
                 fontsize=7,
                 xytext=(3, 3),
                 textcoords="offset points",
@@ -142,22 +139,22 @@ def readability_plot(summary: Sequence[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def stages_plot(rows: Sequence[dict[str, Any]], path: Path) -> bool:
+def stages_plot(rows: Sequence[CellResult], path: Path) -> bool:
     """Per-stage held-out accuracy, one panel per task × setting; False if no cell has stages."""
-    staged = [r for r in rows if r["status"] == "ok" and r.get("stages")]
-    panels = list(dict.fromkeys((r["task"], r.get("variant") or r["regime"]) for r in staged))
+    staged = [r for r in rows if r.status == "ok" and r.stages]
+    panels = list(dict.fromkeys((r.task, r.label) for r in staged))
     if not panels:
         return False
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
     for ax, (task, setting) in zip(axes[0], panels, strict=True):
         for r in staged:
-            if (r["task"], r.get("variant") or r["regime"]) != (task, setting):
+            if (r.task, r.label) != (task, setting):
                 continue
             ax.plot(
-                [s["stage"] for s in r["stages"]],
-                [s["stage_accuracy"] for s in r["stages"]],
+                [s["stage"] for s in r.stages],
+                [s["stage_accuracy"] for s in r.stages],
                 marker="o",
-                label=f"seed {r['seed']}",
+                label=f"seed {r.seed}",
             )
         ax.set_title(f"{setting}\n{task}", fontsize=9)
         ax.set_xlabel("curriculum stage")
@@ -171,7 +168,7 @@ def stages_plot(rows: Sequence[dict[str, Any]], path: Path) -> bool:
 
 
 def write_latent_report(
-    rows: Sequence[dict[str, Any]], summary: Sequence[dict[str, Any]], out: Path
+    rows: Sequence[CellResult], summary: Sequence[SettingSummary], out: Path
 ) -> str:
     """Write latent_table.md and the plots, append them to report.html; returns the table."""
     table = markdown(summary, rows)

@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 
 from overt.files import atomic_write_text
-from overt.report.tables import COLUMNS, _fmt, header
+from overt.lab.results import CellResult, Measured, Results
+from overt.report.tables import COLUMNS, _fmt, header, lookup
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 90em; }
@@ -60,19 +61,19 @@ def image_tag(path: Path) -> str:
     return f'<img alt="{html.escape(path.name)}" src="data:image/png;base64,{data}">'
 
 
-def _value(row: dict[str, Any], col: str) -> str:
-    """`v [lo, hi]` where the row has the column's interval; ⚠ where the audit warned."""
-    text = html.escape(_fmt(row.get(col)))
-    low, high = row.get(f"{col}_ci_low"), row.get(f"{col}_ci_high")
-    if row.get(col) is not None and low is not None and high is not None:
-        text += f' <span class="ci">[{_fmt(low)}, {_fmt(high)}]</span>'
+def _value(row: Measured, col: str) -> str:
+    """`v [lo, hi]` where the column is a metric with an interval."""
+    value, metric = lookup(row, col)
+    text = html.escape(_fmt(value))
+    if metric and value is not None and metric.ci_low is not None and metric.ci_high is not None:
+        text += f' <span class="ci">[{_fmt(metric.ci_low)}, {_fmt(metric.ci_high)}]</span>'
     return text
 
 
-def _links(row: dict[str, Any], out: Path | None) -> str:
-    if out is None or not row.get("cell_dir"):
+def _links(row: CellResult, out: Path | None) -> str:
+    if out is None or not row.cell_dir:
         return ""
-    cell = row["cell_dir"]
+    cell = row.cell_dir
     found = [
         (name, f"{cell}/{rel}")
         for name, rel in (
@@ -85,9 +86,7 @@ def _links(row: dict[str, Any], out: Path | None) -> str:
     return " ".join(f'<a href="{html.escape(href)}">{name}</a>' for name, href in found)
 
 
-def table_html(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], out: Path | None = None
-) -> str:
+def table_html(rows: Sequence[CellResult], columns: Sequence[str], out: Path | None = None) -> str:
     """The results table; with `out`, a links column to each cell's audit, config and log."""
     extra = ["files"] if out is not None else []
     head = "".join(
@@ -96,20 +95,19 @@ def table_html(
     )
     body = []
     for r in rows:
-        cls = "" if r.get("status", "ok") == "ok" else ' class="failed"'
+        cls = "" if r.status == "ok" else ' class="failed"'
         cells = []
         for c in columns:
-            warning = r.get(f"{c}_warning") or r.get(f"{c}_reason")
+            metric = r.metrics.get(c)
+            warning = metric and (metric.warning or metric.reason)
             attrs = " class=l" if c in ("task", "variant", "regime") else ""
             if warning:
-                attrs = f' class=warn title="{html.escape(str(warning))}"'
-            mark = " ⚠" if r.get(f"{c}_warning") else ""
+                attrs = f' class=warn title="{html.escape(warning)}"'
+            mark = " ⚠" if metric and metric.warning else ""
             cells.append(f"<td{attrs}>{_value(r, c)}{mark}</td>")
         if out is not None:
             cells.append(f"<td class=l>{_links(r, out)}</td>")
-        status = r.get("status", "ok")
-        if status != "ok":
-            status = f"FAILED: {r.get('error', '')}"
+        status = r.status if r.status == "ok" else f"FAILED: {r.error or ''}"
         body.append(f"<tr{cls}>{''.join(cells)}<td class=l>{html.escape(status)}</td></tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
@@ -170,11 +168,13 @@ def settings_html(out: Path) -> str:
 def summary_html(out: Path, metrics: Sequence[str]) -> str:
     """The across-seed table and control checks, where results.json has them."""
     path = out / "results.json"
-    results = json.loads(path.read_text()) if path.is_file() else {}
-    summary, checks = results.get("summary") or [], results.get("separations") or []
+    if not path.is_file():
+        return ""
+    results = Results.model_validate_json(path.read_text())
+    summary, checks = results.summary, results.separations
     if not summary:
         return ""
-    shown = ["accuracy", *[m for m in metrics if any(e.get(m) is not None for e in summary)]]
+    shown = ["accuracy", *[m for m in metrics if any(e.value(m) is not None for e in summary)]]
     cols = ["task", "label", "layers", "seeds", *shown]
     head = "".join(f"<th>{html.escape(header(c))}</th>" for c in cols)
     body = "".join(
@@ -187,8 +187,8 @@ def summary_html(out: Path, metrics: Sequence[str]) -> str:
     )
     verdict = {True: "separated", False: "NOT separated", None: "not measured"}
     lines = "".join(
-        f"<li>{html.escape(str(c.get('metric')))}: {html.escape(str(c.get('positive')))} vs "
-        f"{html.escape(str(c.get('negative')))} — <b>{verdict.get(c.get('separated'))}</b></li>"
+        f"<li>{html.escape(c.metric)}: {html.escape(c.positive)} vs "
+        f"{html.escape(c.negative)} — <b>{verdict[c.separated]}</b></li>"
         for c in checks
     )
     return (
@@ -198,13 +198,13 @@ def summary_html(out: Path, metrics: Sequence[str]) -> str:
 
 
 def write_report(
-    name: str, rows: Sequence[dict[str, Any]], out: Path, extra_columns: Sequence[str] = ()
+    name: str, rows: Sequence[CellResult], out: Path, extra_columns: Sequence[str] = ()
 ) -> Path:
     """report.html in `out`; also draws training.png from the cells' metrics.jsonl."""
     from overt.report.plots import training_plot
 
-    columns = [*COLUMNS, *[c for c in extra_columns if any(c in r for r in rows)]]
-    ok = sum(r.get("status") == "ok" for r in rows)
+    columns = [*COLUMNS, *[c for c in extra_columns if any(c in r.metrics for r in rows)]]
+    ok = sum(r.status == "ok" for r in rows)
     facts = (
         f"<p class=facts>{len(rows)} cells: {ok} ok, {len(rows) - ok} failed. "
         "Hover a column header for its meaning; definitions are at the end.</p>"

@@ -1,6 +1,6 @@
 """Plots people would rather look at than read: accuracy against depth, training curves.
 
-    accuracy_plot(rows, Path("runs/grid/accuracy.png"))    # from results.json rows
+    accuracy_plot(rows, Path("runs/grid/accuracy.png"))    # results.json rows (CellResult)
     training_plot(rows, Path("runs/grid"), Path("runs/grid/training.png"))  # metrics.jsonl
 
 Every series stays visible: regimes are drawn side by side (dodged) with their
@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from overt.files import atomic_write
+from overt.lab.results import CellResult
 from overt.train.regimes import REGISTRY
 
 
@@ -45,9 +46,9 @@ def _order(regime: str) -> int:
     return list(REGISTRY).index(regime) if regime in REGISTRY else len(REGISTRY)
 
 
-def panel(row: dict[str, Any]) -> str:
+def panel(row: CellResult) -> str:
     """Task label, with the grid's variant when it has one."""
-    return f"{row['task']} [{row['variant']}]" if row.get("variant") else row["task"]
+    return f"{row.task} [{row.variant}]" if row.variant else row.task
 
 
 @dataclass
@@ -55,41 +56,42 @@ class _Panel:
     title: str
     xlabel: str
     xs: list[str]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[CellResult] = field(default_factory=list)
     x_of: dict[int, str] = field(default_factory=dict)  # id(row) → x label
 
 
-def _panels(rows: Sequence[dict[str, Any]]) -> list[_Panel]:
+def _panels(rows: Sequence[CellResult]) -> list[_Panel]:
     """One panel per task (x: layers), or one per variant whose tasks have one depth each."""
-    by_variant: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_variant: dict[str, list[CellResult]] = defaultdict(list)
     for r in rows:
-        by_variant[r.get("variant") or ""].append(r)
+        by_variant[r.variant].append(r)
     panels = []
     for variant, mine in by_variant.items():
-        tasks = list(dict.fromkeys(r["task"] for r in mine))
-        depths = {t: {r["layers"] for r in mine if r["task"] == t} for t in tasks}
+        tasks = list(dict.fromkeys(r.task for r in mine))
+        depths = {t: {r.layers for r in mine if r.task == t} for t in tasks}
         if len(tasks) > 1 and all(len(d) == 1 for d in depths.values()):
             layers = sorted({d for ds in depths.values() for d in ds})
             title = f"[{variant}] " if variant else ""
             title += "L=" + ",".join(str(x) for x in layers)
             p = _Panel(title, "task", tasks, list(mine))
-            p.x_of = {id(r): r["task"] for r in mine}
+            p.x_of = {id(r): r.task for r in mine}
             panels.append(p)
             continue
         for task in tasks:
-            task_rows = [r for r in mine if r["task"] == task]
-            xs = [str(x) for x in sorted({r["layers"] for r in task_rows})]
+            task_rows = [r for r in mine if r.task == task]
+            xs = [str(x) for x in sorted({r.layers for r in task_rows})]
             p = _Panel(panel(task_rows[0]), "layers", xs, task_rows)
-            p.x_of = {id(r): str(r["layers"]) for r in task_rows}
+            p.x_of = {id(r): str(r.layers) for r in task_rows}
             panels.append(p)
     return panels
 
 
 def _draw(ax: Axes, p: _Panel) -> None:
-    ok = [r for r in p.rows if r["status"] == "ok" and r.get("accuracy") is not None]
+    ok = [r for r in p.rows if r.status == "ok"]
     series: dict[tuple[str, int], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r in ok:
-        series[(r["regime"], r["d_model"])][p.x_of[id(r)]].append(r["accuracy"])
+        if r.accuracy is not None:
+            series[(r.regime, r.d_model)][p.x_of[id(r)]].append(r.accuracy)
     widths = {d for _, d in series}
     keys = sorted(series, key=lambda k: (_order(k[0]), k[1]))
     spread = 0.36
@@ -119,7 +121,7 @@ def _draw(ax: Axes, p: _Panel) -> None:
             lw=1.4,
             alpha=0.9,
         )
-    chance = {p.x_of[id(r)]: r["chance"] for r in p.rows if r.get("chance") is not None}
+    chance = {p.x_of[id(r)]: r.chance for r in p.rows if r.chance is not None}
     if chance:
         where = [j for j, x in enumerate(p.xs) if x in chance]
         ax.plot(
@@ -146,12 +148,11 @@ def _save(fig: Figure, path: Path) -> None:
     plt.close(fig)
 
 
-def _seed_groups(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _seed_groups(rows: Sequence[CellResult]) -> list[list[CellResult]]:
     """Rows that differ only by seed."""
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[CellResult]] = defaultdict(list)
     for r in rows:
-        key = (r["task"], r.get("variant"), r["regime"], r["layers"], r["d_model"])
-        groups[key].append(r)
+        groups[(r.task, r.variant, r.regime, r.layers, r.d_model)].append(r)
     return list(groups.values())
 
 
@@ -173,7 +174,7 @@ def _legend(fig: Figure, axes: Sequence[Axes], note: str = "") -> None:
     )
 
 
-def accuracy_plot(rows: Sequence[dict[str, Any]], path: Path, title: str = "") -> None:
+def accuracy_plot(rows: Sequence[CellResult], path: Path, title: str = "") -> None:
     """Held-out accuracy per panel, a dodged series per regime; failed cells counted in titles."""
     panels = _panels(rows)
     fig, axes = plt.subplots(
@@ -182,7 +183,7 @@ def accuracy_plot(rows: Sequence[dict[str, Any]], path: Path, title: str = "") -
     for ax, p in zip(axes[0], panels, strict=True):
         _draw(ax, p)
     axes[0][0].set_ylabel("held-out exact-match accuracy")
-    seeds = max((len(g) for g in _seed_groups([r for r in rows if r["status"] == "ok"])), default=0)
+    seeds = max((len(g) for g in _seed_groups([r for r in rows if r.status == "ok"])), default=0)
     note = (
         f"points: mean of up to {seeds} seeds;\nbars: lowest to highest seed" if seeds > 1 else ""
     )
@@ -200,13 +201,13 @@ def _metrics(cell: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def training_plot(rows: Sequence[dict[str, Any]], out: Path, path: Path) -> bool:
+def training_plot(rows: Sequence[CellResult], out: Path, path: Path) -> bool:
     """Loss (and held-out accuracy, where logged) against step for every cell, a panel per task.
 
     Reads `cells/<id>/metrics.jsonl` under `out`; returns False (and writes
     nothing) when no cell logged any metrics.
     """
-    logs = [(r, _metrics(out / r["cell_dir"])) for r in rows if r.get("cell_dir")]
+    logs = [(r, _metrics(out / r.cell_dir)) for r in rows if r.cell_dir]
     logs = [(r, m) for r, m in logs if m]
     if not logs:
         return False
@@ -218,8 +219,8 @@ def training_plot(rows: Sequence[dict[str, Any]], out: Path, path: Path) -> bool
     )
     for j, title in enumerate(titles):
         for r, m in (x for x in logs if panel(x[0]) == title):
-            colour, _, line = _style(r["regime"])
-            label = f"{r['regime']} L={r['layers']}"
+            colour, _, line = _style(r.regime)
+            label = f"{r.regime} L={r.layers}"
             steps = [x["step"] for x in m]
             axes[0][j].plot(
                 steps,
@@ -227,7 +228,7 @@ def training_plot(rows: Sequence[dict[str, Any]], out: Path, path: Path) -> bool
                 ls=line,
                 color=colour,
                 lw=1.2,
-                alpha=0.5 + 0.5 / r["layers"],
+                alpha=0.5 + 0.5 / r.layers,
                 label=label,
             )
             if with_eval:

@@ -1,4 +1,4 @@
-"""Results tables printed with rich."""
+"""Results tables printed with rich, from typed results rows (`overt.lab.results`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from overt.audit.schema import Metric
+from overt.lab.results import CellResult, Measured, Separation, SettingSummary
 
 COLUMNS = [
     "task",
@@ -48,65 +51,68 @@ def directed(metrics: Sequence[str]) -> list[str]:
     return [m for m in metrics if m in specs and specs[m].direction != "neither"]
 
 
-def _cell(row: dict[str, Any], col: str) -> str:
-    """A value, marked ⚠ where the audit warned it may mean little (see the row's
-    `<metric>_warning`: below-chance model, few examples)."""
-    return _fmt(row.get(col)) + (" ⚠" if row.get(f"{col}_warning") else "")
+def lookup(row: Measured, col: str) -> tuple[Any, Metric | None]:
+    """A column of a row or summary entry: a metric's value and the metric, else the field."""
+    metric = row.metrics.get(col)
+    return (metric.value, metric) if metric else (dict(row).get(col), None)
 
 
-def results_table(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> Table:
+def _cell(row: Measured, col: str) -> str:
+    """A value, marked ⚠ where the audit warned it may mean little (below-chance
+    model, few examples)."""
+    value, metric = lookup(row, col)
+    return _fmt(value) + (" ⚠" if metric and metric.warning else "")
+
+
+def results_table(rows: Sequence[CellResult], extra: Sequence[str] = ()) -> Table:
     """One line per cell (audit metrics with a direction; results.json has all);
     failed cells show FAILED and their error."""
-    columns = [*COLUMNS, *[c for c in directed(extra) if any(c in r for r in rows)]]
+    columns = [*COLUMNS, *[c for c in directed(extra) if any(c in r.metrics for r in rows)]]
     table = Table(title="results", header_style="bold")
     for col in [*columns, "status"]:
         left = col in ("task", "variant", "regime", "status")
         table.add_column(header(col), justify="left" if left else "right", no_wrap=col == "task")
     for row in rows:
-        status = "ok" if row["status"] == "ok" else f"[red]FAILED[/red] {row.get('error', '')[:50]}"
+        status = "ok" if row.status == "ok" else f"[red]FAILED[/red] {(row.error or '')[:50]}"
         table.add_row(*[_cell(row, c) for c in columns], status)
     return table
 
 
-def _interval(entry: dict[str, Any], key: str) -> str:
-    if entry.get(key) is None:
+def interval(metric: Metric | None) -> str:
+    """`value [low, high]`, the value alone without an interval, — without a value."""
+    if metric is None or metric.value is None:
         return "—"
-    low, high = entry.get(f"{key}_ci_low"), entry.get(f"{key}_ci_high")
-    if low is None or high is None:
-        return _fmt(entry[key])
-    return f"{entry[key]:.3f} [{low:.3f}, {high:.3f}]"
+    if metric.ci_low is None or metric.ci_high is None:
+        return _fmt(metric.value)
+    return f"{metric.value:.3f} [{metric.ci_low:.3f}, {metric.ci_high:.3f}]"
 
 
-def summary_table(summary: Sequence[dict[str, Any]], metrics: Sequence[str]) -> Table:
+def summary_table(summary: Sequence[SettingSummary], metrics: Sequence[str]) -> Table:
     """One column per setting, one row per metric: mean [95 % interval] across seeds,
     for accuracy and the metrics with a direction (the ones controls calibrate);
     results.json's `summary` has every metric."""
-    shown = [m for m in directed(metrics) if any(e.get(m) is not None for e in summary)]
+    shown = [m for m in directed(metrics) if any(e.value(m) is not None for e in summary)]
     table = Table(title="across seeds: mean [95% interval]", header_style="bold")
     table.add_column("metric")
     for e in summary:
-        table.add_column(
-            f"{e['label']}\n{e['task']} L{e['layers']}\n{e['seeds']} seeds", justify="right"
-        )
+        table.add_column(f"{e.label}\n{e.task} L{e.layers}\n{e.seeds} seeds", justify="right")
     for m in ["accuracy", *shown]:
-        table.add_row(
-            header(m),
-            *[_interval(e, m) + (" ⚠" if e.get(f"{m}_warning") else "") for e in summary],
-        )
+        cells = [e.metrics.get(m) for e in summary]
+        table.add_row(header(m), *[interval(x) + (" ⚠" if x and x.warning else "") for x in cells])
     return table
 
 
 def print_summary(
-    summary: Sequence[dict[str, Any]], metrics: Sequence[str], checks: Sequence[dict[str, Any]]
+    summary: Sequence[SettingSummary], metrics: Sequence[str], checks: Sequence[Separation]
 ) -> None:
     """The across-seed table (when some setting has several seeds), then one line per
     control check."""
     console = make_console()
-    if any(e["seeds"] > 1 for e in summary):
+    if any(e.seeds > 1 for e in summary):
         console.print(summary_table(summary, metrics))
     for c in checks:
-        verdict = {True: "separated", False: "NOT separated", None: "not measured"}[c["separated"]]
-        console.print(f"{c['metric']}: {c['positive']} vs {c['negative']}: {verdict}")
+        verdict = {True: "separated", False: "NOT separated", None: "not measured"}[c.separated]
+        console.print(f"{c.metric}: {c.positive} vs {c.negative}: {verdict}")
 
 
 def make_console() -> Console:
@@ -115,5 +121,5 @@ def make_console() -> Console:
     return console if console.is_terminal else Console(width=160)
 
 
-def print_results(rows: Sequence[dict[str, Any]], extra: Sequence[str] = ()) -> None:
+def print_results(rows: Sequence[CellResult], extra: Sequence[str] = ()) -> None:
     make_console().print(results_table(rows, extra))
