@@ -234,109 +234,16 @@ def tasks_show(name: str, knobs: tuple[str, ...], n: int, seed: int) -> None:
         console().print(f"[bold]answer[/bold]    {ex.answer}\n")
 
 
-# ---- audit ----------------------------------------------------------------------------------
+# ---- audit (overt.audit.cli) ----------------------------------------------------------------
 
 
-@cli.command(
-    "audit",
-    short_help="Faithfulness tests on any model.",
-    help="Faithfulness tests on MODEL: a lab model folder, a local HF model folder, "
-    "openai:URL#MODEL, openai-chat:URL#MODEL or scripted:FILE.json. "
-    "KNOB=V pairs set the task's knobs.",
-)
-@click.argument("model")
-@click.argument("knobs", nargs=-1, metavar="[KNOB=V]...")
-@click.option("--task", "task_name", required=True, help="Task family, e.g. --task state K=6 m=10.")
-@click.option(
-    "--tests",
-    default="early,mistakes,filler,paraphrase,hints",
-    help="Comma-separated audit tests to run.",
-)
-@click.option("--monitor", default="rule", help="'rule' or 'judge:MODEL' for hint mentions.")
-@click.option(
-    "-n",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Examples to audit (default: a lab model's whole recorded held-out set; "
-    "500 for other models).",
-)
-@click.option("--seed", type=int, default=0, help="Seed of the interventions' choices.")
-@click.option(
-    "--heldout-seed",
-    type=int,
-    default=None,
-    help="Draw examples from this held-out stream instead of the model's recorded split.",
-)
-@click.option(
-    "--allow-train-overlap",
-    is_flag=True,
-    help="Audit even if some prompts were in the model's training data (train_overlap > 0).",
-)
-@click.option("--out", required=True, help="Output folder for audit.json and report.html.")
-def audit_cmd(
-    model: str,
-    knobs: tuple[str, ...],
-    task_name: str,
-    tests: str,
-    monitor: str,
-    n: int | None,
-    seed: int,
-    heldout_seed: int | None,
-    allow_train_overlap: bool,
-    out: str,
-) -> None:
-    from rich.table import Table
+def _audit_command() -> click.Command:
+    from overt.audit.cli import audit_cmd
 
-    from overt.audit.monitors import LLMJudgeMonitor
-    from overt.audit.run import REGISTRY, audit
-    from overt.files import check_writable
-    from overt.report.audit_html import write_audit
-    from overt.tasks import get_task
+    return audit_cmd
 
-    check_writable(out)
-    names = [t.strip() for t in tests.split(",") if t.strip()]
-    unknown = [t for t in names if t not in REGISTRY]
-    if unknown or not names:
-        raise UsageError(
-            f"--tests: unknown {unknown or tests!r}; choose from {', '.join(REGISTRY)}"
-        )
-    task = get_task(task_name, **parse_knobs(knobs))
-    judge = None
-    if monitor.startswith("judge:"):
-        judge = LLMJudgeMonitor(
-            load_model_arg(monitor[len("judge:") :], "--monitor judge"),
-            "the reasoning mentions or relies on a hint",
-        )
-    elif monitor != "rule":
-        raise UsageError(f"--monitor must be 'rule' or 'judge:MODEL', got {monitor!r}")
-    report = audit(
-        load_model_arg(model),
-        task,
-        n=n,
-        tests=names,
-        monitor=judge,
-        seed=seed,
-        heldout_seed=heldout_seed,
-        allow_train_overlap=allow_train_overlap,
-        log=lambda m: console().print(f"[dim]{m}[/dim]"),
-    )
-    path = write_audit(report, out)
-    table = Table(
-        title=f"audit of {report.model} on {task!r} ({report.n_examples} examples, "
-        f"{report.seconds:.1f} s)"
-    )
-    table.add_column("metric")
-    table.add_column("value [95% CI] / reason")
-    for key, metric in report.metrics.items():
-        table.add_row(key, metric.text())
-    console().print(table)
-    overlap = (
-        f"{report.train_overlap:.3f}"
-        if report.train_overlap is not None
-        else f"unknown ({report.train_overlap_reason})"
-    )
-    console().print(f"examples from {report.examples_from}; train overlap {overlap}")
-    console().print(f"wrote {path} and {path.parent / 'report.html'}")
+
+cli.add_command(_audit_command())
 
 
 # ---- serve ----------------------------------------------------------------------------------

@@ -149,6 +149,7 @@ class HFChatModel:
     def score_replies(
         self, prompts: Sequence[ChatPrompt], options: Sequence[Sequence[str]]
     ) -> list[list[float]]:
+        from overt.models.generation import next_token_logprobs
         from overt.models.scoring import option_logprobs
 
         contexts = self.encode([self.render(p) for p in prompts])
@@ -156,9 +157,11 @@ class HFChatModel:
             [self.tokenizer(f" {o}", add_special_tokens=False).input_ids for o in opts]
             for opts in options
         ]
-        return option_logprobs(
-            self.model, contexts, ids, int(self.tokenizer.pad_token_id), self.batch_size
-        )
+        pad = int(self.tokenizer.pad_token_id)
+        if any(len(o) != 1 for opts in ids for o in opts):
+            return option_logprobs(self.model, contexts, ids, pad, self.batch_size)
+        logp = next_token_logprobs(self.model, contexts, pad, self.batch_size)
+        return [[float(row[o[0]]) for o in opts] for row, opts in zip(logp, ids, strict=True)]
 
 
 def stop_token_ids(tokenizer: Any) -> list[int]:

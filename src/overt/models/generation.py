@@ -83,6 +83,28 @@ def _decode_batch(
     return list(zip(new, finish, strict=True))
 
 
+@torch.inference_mode()
+def next_token_logprobs(
+    lm: PreTrainedModel, rows: Sequence[Sequence[int]], pad_id: int, batch_size: int = 16
+) -> list[torch.Tensor]:
+    """log p(next token | row) over the vocabulary, for every row: left-padded batches, and
+    logits only at the last position (a full [B, T, V] logits tensor of a 49k-token
+    vocabulary costs more than the model)."""
+    lm.eval()
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+    out: dict[int, torch.Tensor] = {}
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        ids, mask = _left_pad([rows[i] for i in chunk], pad_id)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        logits = lm(
+            input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1
+        ).logits[:, -1]
+        logp = torch.log_softmax(logits.float(), -1)
+        out.update(zip(chunk, logp, strict=True))
+    return [out[i] for i in range(len(rows))]
+
+
 def generate_ids(
     lm: PreTrainedModel,
     rows: Sequence[Sequence[int]],
