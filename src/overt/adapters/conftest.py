@@ -11,6 +11,7 @@ NEEDS = {
     "agentdojo.py": "agentdojo",
     "agentdojo_bench.py": "agentdojo",
     "langgraph_node.py": "langgraph",
+    "inspect_audit.py": "inspect_ai",
 }
 
 collect_ignore = [f for f, pkg in NEEDS.items() if importlib.util.find_spec(pkg) is None]
