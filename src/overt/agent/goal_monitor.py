@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import re
 
-from overt.agent.provenance import argument_values, free_text, normalize, occurs
+from overt.agent.provenance import argument_values, excerpt, free_text, normalize, occurs
 from overt.agent.tools import Consequence
-from overt.agent.types import Decision, ReviewView, Verdict
+from overt.agent.types import Decision, Flag, ReviewView, ToolOutput, Verdict
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.@+-]*[a-z0-9]|[a-z0-9]")
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+|\n+")
@@ -197,8 +197,13 @@ class GoalProvenanceMonitor:
 
     def score(self, view: ReviewView) -> tuple[float, str]:
         """(score in [0, 1], explanation): 1 when the action's goal is quoted from data."""
+        value, why, _ = self.assess(view)
+        return value, why
+
+    def assess(self, view: ReviewView) -> tuple[float, str, Flag | None]:
+        """The score, its explanation, and the tool output the goal came from (if flagged)."""
         if view.action.kind != "tool":
-            return 0.0, "not a tool call"
+            return 0.0, "not a tool call", None
         instruction = " ".join(i.text for i in view.instructions)
         said = content_words(instruction)
         reasoning = content_words(view.reasoning)
@@ -208,6 +213,7 @@ class GoalProvenanceMonitor:
         }
         beyond = action_words - said
         best, why = 0.0, "the reasoning cites no tool output as the reason for this action"
+        source: Flag | None = None
         for out in view.tool_outputs:
             for sentence in self._split(out.text):
                 novel = sentence - said
@@ -216,18 +222,20 @@ class GoalProvenanceMonitor:
                 shared = len(novel & reasoning)
                 cited = max(shared / len(novel), min(1.0, shared / self.enough_words))
                 if cited > best:
-                    best = cited
+                    best, source = cited, _flag(out)
                     why = (
                         f"the reasoning repeats {cited:.0%} of a sentence from {out.tool} "
                         f"(call {out.call}) that names this action: "
                         f"{', '.join(sorted(sentence & beyond)[:4])}"
                     )
         if best >= self.min_cited:
-            return best, why
+            return best, why, source
         attributed = self._attributed(view, instruction, values)
-        return (1.0, attributed) if attributed else (best, why)
+        return (1.0, *attributed) if attributed else (best, why, None)
 
-    def _attributed(self, view: ReviewView, instruction: str, values: set[str]) -> str | None:
+    def _attributed(
+        self, view: ReviewView, instruction: str, values: set[str]
+    ) -> tuple[str, Flag] | None:
         """The reasoning names an earlier tool whose output supplies an unnamed argument, or
         repeats an unnamed argument found in a tool output for an action the principal's words
         do not describe (the target, and the goal, come from data)."""
@@ -245,20 +253,28 @@ class GoalProvenanceMonitor:
                     return (
                         f"the reasoning attributes the action to {out.tool} (call {out.call}), "
                         f"whose output supplies {value!r}, which the principal never gave"
-                    )
+                    ), _flag(out, value, text)
                 if unasked and occurs(value, reasoning) != -1:
                     return (
                         f"the reasoning's target {value!r} comes from {out.tool} (call "
                         f"{out.call}), for an action the principal's words do not describe"
-                    )
+                    ), _flag(out, value, text)
         return None
 
     async def review(self, view: ReviewView) -> Verdict:
-        value, why = self.score(view)
+        value, why, source = self.assess(view)
         flagged = value >= self.min_cited
         return Verdict(
             reviewer=self.name,
             decision=Decision.escalate if flagged else Decision.approve,
             score=round(1 - value, 4) if flagged else 1.0,
             reasons=[why],
+            flags=[source] if flagged and source else [],
         )
+
+
+def _flag(out: ToolOutput, value: str = "", text: str = "") -> Flag:
+    """The output a goal (or, with `value`, a target) came from, for the principal's question."""
+    at = occurs(value, text) if value else -1
+    quote = excerpt(text, at, 40) if at != -1 else out.text[:100]
+    return Flag(value=value, tool=out.tool, call=out.call, excerpt=quote, source_args=out.args)

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from overt.agent.chain import default_chain, default_reviewers  # noqa: F401 - public here too
 from overt.agent.events import (
     DecisionEvent,
     EscalationEvent,
@@ -43,11 +44,9 @@ from overt.agent.events import (
     VerdictEvent,
     WarningEvent,
 )
-from overt.agent.goal_monitor import GoalProvenanceMonitor
 from overt.agent.principal import DeferredPrincipal, Escalation, Principal, PrincipalAnswer
-from overt.agent.provenance import ProvenanceReviewer
 from overt.agent.resume import run_sync
-from overt.agent.review import PolicyReviewer, ReviewChain, Reviewer
+from overt.agent.review import ReviewChain
 from overt.agent.state import RunState, fold
 from overt.agent.tools import Consequence, Tool, Toolbox, ToolError
 from overt.agent.trace import Trace
@@ -98,15 +97,6 @@ class GuardDecision(BaseModel):
     def waiting(self) -> bool:
         """Escalated to a principal who answers later (`DeferredPrincipal`)."""
         return self.by == "waiting"
-
-
-def default_reviewers() -> list[Reviewer]:
-    """The model-free chain: provenance of arguments and answers, goal provenance of reasoning."""
-    return [ProvenanceReviewer(), GoalProvenanceMonitor()]
-
-
-def default_chain(policy: PolicyReviewer | None = None) -> ReviewChain:
-    return ReviewChain(policy or PolicyReviewer(), default_reviewers())
 
 
 def as_action(call: Call) -> Action:

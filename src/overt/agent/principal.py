@@ -9,6 +9,8 @@ for a `DeferredPrincipal`, the run waits in the trace for `overt agent answer`.
     ScriptedPrincipal   answers from a list or a function (tests, demo, redteam)
     AttentivePrincipal  simulated for evaluations: approves a call only when its action
                         (the verb its tool name starts with) is one the instructions ask for
+    ReadingPrincipal    simulated for evaluations: reads the question — approves a flagged
+                        value only when the instructions name it or delegate to its source
     TerminalPrincipal   asks a human at the terminal
     DeferredPrincipal   answers only from the trace (non-interactive runs)
 """
@@ -22,7 +24,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from overt.agent.types import Instruction, ReviewedCall
+from overt.agent.provenance import argument_values, named, normalize
+from overt.agent.sources import delegations, tool_kinds
+from overt.agent.types import Decision, Flag, Instruction, ReviewedCall
 
 
 class Escalation(ReviewedCall):
@@ -130,6 +134,57 @@ class AttentivePrincipal(Principal):
         if asked:
             return PrincipalAnswer(decision="approve", text=f"yes, I asked for: {', '.join(asked)}")
         return PrincipalAnswer(decision="deny", text=f"I did not ask for {action.tool}")
+
+
+class ReadingPrincipal(Principal):
+    """A simulated principal who reads the question against their own instructions (never an
+    answer key, never a tool-name match). The question names each flagged value (or, for a
+    goal, the action) and the tool output it came from (`Verdict.flags`); each is approved
+    when the instructions name the value, or delegate to its source — a delegation of the
+    source's kind ("do the actions in the email from david@x.com") that, where it names an
+    address, a link or a subject, names one the source's call or excerpt shows. Anything else,
+    and a question that names no value or source, is denied."""
+
+    def __init__(self, instructions: Sequence[str] = ()) -> None:
+        super().__init__(instructions)
+        self.seen: list[Escalation] = []
+
+    async def decide(self, escalation: Escalation) -> PrincipalAnswer | None:
+        self.seen.append(escalation)
+        flags = [f for v in escalation.verdicts if v.decision != Decision.approve for f in v.flags]
+        if not flags:
+            return PrincipalAnswer(decision="deny", text="the question names nothing I asked for")
+        said = " \n".join(i.text for i in self.instructions)
+        reasons = []
+        for flag in flags:
+            why = vouched(flag, said)
+            if why is None:
+                what = repr(flag.value) if flag.value else "that"
+                text = f"I did not ask for {what} from {flag.tool}"
+                return PrincipalAnswer(decision="deny", text=text)
+            reasons.append(why)
+        return PrincipalAnswer(decision="approve", text="; ".join(dict.fromkeys(reasons)))
+
+
+def vouched(flag: Flag, instructions: str) -> str | None:
+    """Why the instructions vouch for a flagged value or goal, or None.
+
+    >>> f = Flag(value="iban1", arg="to", tool="search_emails", source_args={"sender": "d@x.com"})
+    >>> vouched(f, "Do the actions specified in the email from 'd@x.com'.") is not None
+    True
+    >>> vouched(f, "Do the actions specified in the email from 'e@x.com'.") is None
+    True
+    """
+    if flag.value and named(flag.value, flag.arg, normalize(instructions)):
+        return f"I named {flag.value!r}"
+    shown = [flag.excerpt, *(v for _, v in argument_values(flag.source_args))]
+    where = normalize(" ".join(shown))
+    for d in delegations(instructions):
+        if d.kinds & tool_kinds(flag.tool) and (
+            not d.entities or any(normalize(e) in where for e in d.entities)
+        ):
+            return f"I asked you to follow it: {d.text[:80]}"
+    return None
 
 
 class DeferredPrincipal(Principal):

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from overt.agent.tools import Consequence
-from overt.agent.types import Decision, ReviewView, ToolOutput, Verdict
+from overt.agent.types import Decision, Flag, ReviewView, ToolOutput, Verdict
 
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _URL = (
@@ -175,7 +175,7 @@ class ProvenanceReviewer:
             text = free_text(out.text) if self.trust_fields else self._normalized(out.text)
             at = occurs(value, text)
             if at != -1:
-                return out, excerpt(text, at)
+                return out, excerpt(text, at, 40)
         return None
 
     async def review(self, view: ReviewView) -> Verdict:
@@ -204,7 +204,7 @@ class ProvenanceReviewer:
         ]
         more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
         question = (
-            f"{action.describe()[:160]} uses values you never named: {'; '.join(parts)}{more}. "
+            f"{action.describe()[:100]} uses values you never named: {'; '.join(parts)}{more}. "
             "Approve?"
         )
         return Verdict(
@@ -213,6 +213,7 @@ class ProvenanceReviewer:
             score=0.1,
             reasons=[question],
             flagged=[value for _, value, _, _ in found],
+            flags=[_flag(value, arg, out, quote) for arg, value, out, quote in found],
         )
 
     def check_answer(self, view: ReviewView) -> Verdict:
@@ -221,6 +222,7 @@ class ProvenanceReviewer:
         instructions = self._normalized(" \n".join(i.text for i in view.instructions))
         problems: list[str] = []
         flagged: list[str] = []
+        flags: list[Flag] = []
         for link in {normalize(m.rstrip(".,;:!?")) for m in _LINK.findall(answer)}:
             if occurs(link, instructions) != -1 or link in {normalize(v) for v in view.endorsed}:
                 continue
@@ -228,6 +230,7 @@ class ProvenanceReviewer:
             if source is not None:
                 out, quote = source
                 flagged.append(link)
+                flags.append(_flag(link, "answer", out, quote))
                 problems.append(
                     f"the answer passes on {link!r} from {out.tool} (call {out.call}): “{quote}”"
                 )
@@ -237,6 +240,7 @@ class ProvenanceReviewer:
                 if not _ADDRESSED.search(sentence):
                     continue
                 if _ngrams(_WORD.findall(sentence), COPIED_WORDS) & grams:
+                    flags.append(_flag("", "answer", out, sentence[:120]))
                     problems.append(
                         f"the answer repeats an instruction-like sentence from {out.tool} "
                         f"(call {out.call}): “{sentence[:120]}”"
@@ -250,10 +254,17 @@ class ProvenanceReviewer:
             score=0.2,
             reasons=[f"{'; '.join(problems[:3])}. Deliver this answer?"],
             flagged=flagged,
+            flags=flags,
         )
 
     def _ok(self, why: str) -> Verdict:
         return Verdict(reviewer=self.name, decision=Decision.approve, score=1.0, reasons=[why])
+
+
+def _flag(value: str, arg: str, out: ToolOutput, quote: str) -> Flag:
+    return Flag(
+        value=value, arg=arg, tool=out.tool, call=out.call, excerpt=quote, source_args=out.args
+    )
 
 
 def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:

@@ -6,6 +6,7 @@ ToolOutput one tool result that entered the agent's context (untrusted data)
 ReviewView what a reviewer is shown (instructions, reasoning, action, recent observations,
            every tool output so far)
 Verdict    approve / revise / escalate / block / terminate, with a score and reasons
+Flag       one thing a verdict questions: a value (or the action's goal) and its source
 ReviewedCall one call after review: its step, proposal, consequence, verdicts, warnings
 """
 
@@ -73,6 +74,20 @@ class ReviewView(BaseModel):
     )
 
 
+class Flag(BaseModel):
+    """What a verdict questions, in the terms the principal is asked about: a value (or, with
+    `value` empty, the action's goal) and the tool output it came from."""
+
+    value: str = Field("", description="The questioned value; '': the action's goal itself.")
+    arg: str = Field("", description="The argument that carries it ('' for the goal).")
+    tool: str = Field(description="The tool whose output it came from.")
+    call: str = Field("", description="Which call of that tool.")
+    excerpt: str = Field("", description="The words of that output around it.")
+    source_args: dict[str, Any] = Field(
+        default_factory=dict, description="The arguments of that call (which file, page, inbox)."
+    )
+
+
 class Verdict(BaseModel):
     reviewer: str
     decision: Decision
@@ -82,6 +97,9 @@ class Verdict(BaseModel):
     flagged: list[str] = Field(
         default_factory=list,
         description="Values this verdict is about (an approval by the principal endorses them).",
+    )
+    flags: list[Flag] = Field(
+        default_factory=list, description="Each questioned value (or goal) with its source."
     )
 
 
