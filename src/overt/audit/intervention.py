@@ -124,8 +124,9 @@ REGISTRY: dict[str, Intervention] = {}
 def add_to(registry: dict[str, Any], cls: type, protocol: type = Intervention) -> type:
     """Add one instance of `cls` to `registry` under its name (TypeError if it does not
     implement `protocol`, ValueError if the name is taken)."""
-    instance = cls()
-    if not isinstance(instance, protocol):
+    instance: Any = cls()
+    implements = isinstance(instance, protocol)
+    if not implements:
         raise TypeError(f"{cls.__name__} does not implement the {protocol.__name__} protocol")
     if instance.name in registry:
         raise ValueError(f"an intervention named {instance.name!r} is already registered")
