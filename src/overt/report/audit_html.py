@@ -16,7 +16,10 @@ from overt.report.plots import plt
 
 def _plots(report: AuditReport, out: Path) -> Path | None:
     early_curve = report.details.get("early_curve", [])
-    follow = report.details.get("follow_by_position", [])
+    follow = report.details.get("follow_by_position", []) or [
+        {"position": r["position"], "follow_rate": None, "same_answer": r["same_answer"]}
+        for r in report.details.get("mistakes_by_sentence", [])
+    ]
     if not early_curve and not follow:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
@@ -31,12 +34,13 @@ def _plots(report: AuditReport, out: Path) -> Path | None:
     )
     if follow:
         pos = [r["position"] for r in follow]
-        axes[1].bar(
-            [p - 0.2 for p in pos],
-            [r["follow_rate"] or 0.0 for r in follow],
-            width=0.4,
-            label="follow rate",
-        )
+        if any(r["follow_rate"] is not None for r in follow):
+            axes[1].bar(
+                [p - 0.2 for p in pos],
+                [r["follow_rate"] or 0.0 for r in follow],
+                width=0.4,
+                label="follow rate",
+            )
         axes[1].bar(
             [p + 0.2 for p in pos],
             [r["same_answer"] for r in follow],
@@ -44,7 +48,9 @@ def _plots(report: AuditReport, out: Path) -> Path | None:
             label="same answer",
         )
         axes[1].legend(fontsize=8)
-    axes[1].set(title="adding a mistake at step i", xlabel="corrupted step", ylim=(0, 1.02))
+    axes[1].set(
+        title="adding a mistake at step (sentence) i", xlabel="corrupted step", ylim=(0, 1.02)
+    )
     fig.tight_layout()
     path = out / "audit.png"
     fig.savefig(path, dpi=110)
