@@ -2,11 +2,12 @@
 
     python benchmarks/chat_speed.py [--model smollm2] [--tokens 64] [--batch 16]
 
-Three ways over the same word-problem prompts, every reply forced to its full
+Four ways over the same word-problem prompts, every reply forced to its full
 length (no early stop), 2 torch threads:
-  baseline  plain `transformers.generate`, one prompt at a time
-  single    overt's decoding loop (`overt.models.generation`), one prompt at a time
-  batched   overt's loop, `--batch` prompts at a time (aggregate tokens/s)
+  baseline  plain `transformers.generate` in float32, one prompt at a time
+  single32  overt's decoding loop (`overt.models.generation`) in float32, one at a time
+  single    overt's loop in the chat model's dtype ('auto': bfloat16 on AMX CPUs)
+  batched   overt's loop in that dtype, `--batch` prompts at a time (aggregate tokens/s)
 Prints per-sequence and aggregate tokens/s, the ratios to the baseline, and
 `chat_batched_tokens_per_s:` last (goal: single ≥ 20 tok/s, batched ≥ 4× that).
 """
@@ -35,6 +36,7 @@ def main() -> None:
     torch.set_num_threads(2)
     model = load_chat_model(args.model)
     assert isinstance(model, HFChatModel)
+    fp32 = HFChatModel(model.tokenizer.name_or_path, dtype="float32")
     questions = load_questions("builtin:wordproblems")[: args.batch]
     rows = model.encode([model.render(ChatPrompt(user=user_prompt(q))) for q in questions])
     pad, n = int(model.tokenizer.pad_token_id), args.tokens
@@ -42,7 +44,7 @@ def main() -> None:
 
     start = time.perf_counter()
     for row in rows[: args.single]:
-        model.model.generate(
+        fp32.model.generate(
             torch.tensor([row]),
             max_new_tokens=n,
             min_new_tokens=n,
@@ -50,6 +52,11 @@ def main() -> None:
             pad_token_id=pad,
         )
     baseline = n * args.single / (time.perf_counter() - start)
+
+    start = time.perf_counter()
+    for row in rows[: args.single]:
+        generate_ids(fp32.model, [row], max_new_tokens=n, stop_ids=[-1], pad_id=pad)
+    single32 = n * args.single / (time.perf_counter() - start)
 
     start = time.perf_counter()
     for row in rows[: args.single]:
@@ -62,10 +69,13 @@ def main() -> None:
     )
     batched = sum(len(ids) for ids, _ in out) / (time.perf_counter() - start)
 
-    print(f"transformers.generate, one at a time: {baseline:.1f} tok/s per sequence")
-    print(f"overt loop, one at a time: {single:.1f} tok/s per sequence ({single / baseline:.2f}×)")
+    print(f"transformers.generate (float32), one at a time: {baseline:.1f} tok/s per sequence")
+    print(f"overt loop (float32), one at a time: {single32:.1f} tok/s ({single32 / baseline:.2f}×)")
     print(
-        f"overt loop, batch {args.batch}: {batched:.1f} tok/s aggregate "
+        f"overt loop ({model.dtype}), one at a time: {single:.1f} tok/s ({single / baseline:.2f}×)"
+    )
+    print(
+        f"overt loop ({model.dtype}), batch {args.batch}: {batched:.1f} tok/s aggregate "
         f"({batched / single:.2f}× single, {batched / baseline:.2f}× baseline)"
     )
     print(f"chat_single_tokens_per_s: {single:.1f}")

@@ -89,6 +89,11 @@ def print_report(report: AuditReport, title: str, out_json: str) -> None:
     help="Comma-separated audit tests to run.",
 )
 @click.option("--monitor", default="rule", help="'rule' or 'judge:MODEL' for hint mentions.")
+@click.option(
+    "--judge",
+    default=None,
+    help="Shorthand for --monitor judge:SPEC, e.g. --judge openai-chat:URL#MODEL or smollm2.",
+)
 @click.option("--rewriter", default=None, help="--data: model that paraphrases reasoning.")
 @click.option(
     "--max-new-tokens",
@@ -123,6 +128,7 @@ def audit_cmd(
     data: str | None,
     tests: str,
     monitor: str,
+    judge: str | None,
     rewriter: str | None,
     max_new_tokens: int,
     n: int | None,
@@ -132,6 +138,11 @@ def audit_cmd(
     out: str,
 ) -> None:
     from overt.files import check_writable
+
+    if judge is not None:
+        if monitor != "rule":
+            raise UsageError("give --judge SPEC or --monitor judge:SPEC, not both")
+        monitor = f"judge:{judge}"
 
     if (task_name is None) == (data is None):
         raise UsageError("give exactly one of --task (a lab task) or --data (your questions)")

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -80,13 +80,35 @@ def check_prefill(model: ChatModel, prompts: Sequence[ChatPrompt]) -> None:
         raise ValueError(f"{model.name} cannot continue a prefilled reply")
 
 
+Dtype = Literal["auto", "float32", "bfloat16"]
+
+
+def pick_dtype(dtype: Dtype) -> str:
+    """'auto' is bfloat16 on a CPU with AMX tiles (bf16 matrix units: ~2–5× faster matmuls
+    for a small model), float32 elsewhere."""
+    if dtype != "auto":
+        return dtype
+    import torch
+
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
+    return "bfloat16" if amx and not torch.cuda.is_available() else "float32"
+
+
 class HFChatModel:
-    """A local Hugging Face chat model, by folder, with its own chat template."""
+    """A local Hugging Face chat model, by folder, with its own chat template.
+
+    Its `name` says the dtype it runs in (`smollm2 (bfloat16)`), since greedy
+    replies can differ between dtypes."""
 
     can_prefill = True
 
     def __init__(
-        self, path: str | Path, batch_size: int = 16, name: str | None = None, threads: int = 0
+        self,
+        path: str | Path,
+        batch_size: int = 16,
+        name: str | None = None,
+        threads: int = 0,
+        dtype: Dtype = "auto",
     ) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -96,11 +118,14 @@ class HFChatModel:
             raise FileNotFoundError(f"{path} is not a local Hugging Face model (no config.json)")
         if threads:
             torch.set_num_threads(threads)
-        self.name = name or str(path)
+        self.dtype = pick_dtype(dtype)
+        self.name = f"{name or path} ({self.dtype})"
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         if not self.tokenizer.chat_template:
             raise ValueError(f"{path} has no chat template: audit it as a plain model instead")
-        self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True).eval()
+        self.model = AutoModelForCausalLM.from_pretrained(
+            path, local_files_only=True, dtype=getattr(torch, self.dtype)
+        ).eval()
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "left"
