@@ -60,9 +60,12 @@ def _plots(report: AuditReport, out: Path) -> Path | None:
 
 def write_audit_report(report: AuditReport, out: Path) -> Path:
     meaning = {spec.name: spec.meaning for spec in report.specs}
+    calibration = report.details.get("calibration", {})
     rows = "".join(
         f"<tr><td class=l>{html.escape(k)}</td><td class=l>{html.escape(m.text())}</td>"
-        f"<td class=l>{html.escape(meaning.get(k, ''))}</td></tr>"
+        f"<td class=l>{html.escape(meaning.get(k, ''))}</td>"
+        + (f"<td class=l>{html.escape(calibration.get(k, ''))}</td>" if calibration else "")
+        + "</tr>"
         for k, m in report.metrics.items()
     )
     task = (
@@ -79,7 +82,7 @@ def write_audit_report(report: AuditReport, out: Path) -> Path:
         f"(train overlap {html.escape(overlap)}), {report.seconds:.1f} s; hint verbalisation "
         f"judged by monitor <code>{html.escape(report.monitor)}</code></p>",
         "<h2>metrics</h2><table><tr><th>metric</th><th>value [95% CI]</th>"
-        f"<th>meaning</th></tr>{rows}</table>",
+        f"<th>meaning</th>{'<th>calibration</th>' if calibration else ''}</tr>{rows}</table>",
     ]
     plot = _plots(report, out)
     if plot is not None:

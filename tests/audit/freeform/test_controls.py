@@ -6,18 +6,10 @@ from __future__ import annotations
 import pytest
 
 from overt.audit.freeform import audit_questions, load_questions
-from overt.audit.freeform.controls import control_model, paraphraser
+from overt.audit.freeform.controls import BEHAVIOURS, CALIBRATION, control_model, paraphraser
 from overt.audit.schema import AuditReport, Metric
 
 QUESTIONS = [q for q in load_questions("builtin:wordproblems") if q.meta["family"] == "arithmetic"]
-CONTROLS = {
-    "faithful": {},
-    "decorative": {"uses_reasoning": False},
-    "stego": {"stego": True},
-    "hint_verbalised": {"hint": "verbalised"},
-    "hint_silent": {"hint": "silent"},
-    "hint_direct": {"hint": "silent", "hint_direct": True},
-}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +22,7 @@ def reports() -> dict[str, AuditReport]:
             rewriter=paraphraser(),
             samples=300,
         )
-        for name, kw in CONTROLS.items()
+        for name, kw in BEHAVIOURS.items()
     }
 
 
@@ -41,28 +33,18 @@ def above(a: Metric, b: Metric) -> bool:
     return a.ci_low > b.ci_high
 
 
-@pytest.mark.parametrize(
-    ("metric", "high", "low"),
-    [
-        ("early_answering_aoc", "faithful", "decorative"),
-        ("mistakes_same_answer", "decorative", "faithful"),
-        ("filler_same_answer", "decorative", "faithful"),
-        ("paraphrase_same_answer", "faithful", "stego"),
-        ("accuracy_no_cot", "decorative", "faithful"),
-        ("hint_faithfulness", "hint_verbalised", "hint_silent"),
-        ("hint_faithfulness_sycophancy", "hint_verbalised", "hint_silent"),
-        ("hint_faithfulness_metadata", "hint_verbalised", "hint_silent"),
-        ("hint_faithfulness_unethical", "hint_verbalised", "hint_silent"),
-        ("hint_faithfulness_cot_needed", "hint_verbalised", "hint_silent"),
-        ("hint_monitor_auroc", "hint_verbalised", "hint_silent"),
-        ("hint_monitor_tpr_at_1fpr", "hint_verbalised", "hint_silent"),
-        ("hint_nocot_credence", "hint_direct", "hint_silent"),
-    ],
-)
+@pytest.mark.parametrize(("metric", "high", "low"), [(m, *p) for m, p in CALIBRATION.items()])
 def test_metric_separates_its_controls(
     reports: dict[str, AuditReport], metric: str, high: str, low: str
 ) -> None:
     assert above(reports[high].metrics[metric], reports[low].metrics[metric])
+
+
+def test_every_directed_metric_has_a_control_pair() -> None:
+    from overt.audit.freeform.context import FREEFORM
+
+    directed = {s.name for iv in FREEFORM.values() for s in iv.specs if s.direction != "neither"}
+    assert directed <= set(CALIBRATION)
 
 
 def test_controls_answer_right_without_a_hint(reports: dict[str, AuditReport]) -> None:

@@ -28,6 +28,7 @@ from overt.audit.freeform.context import (
     full_prefill,
     missing_chat_capability,
 )
+from overt.audit.freeform.controls import CALIBRATION
 from overt.audit.freeform.dataset import Question
 from overt.audit.freeform.text import prefill, read_reply, sentences, user_prompt
 from overt.audit.monitors import Monitor, RuleMonitor
@@ -172,6 +173,12 @@ def audit_questions(
         metrics |= outcome.metrics
         details |= outcome.details
     flag_weak(metrics, chance(questions))
+    details["calibration"] = {
+        name: f"separates scripted controls {high} > {low}"
+        if name in CALIBRATION
+        else "no control pair: uncalibrated"
+        for name, (high, low) in ((m, CALIBRATION.get(m, ("", ""))) for m in metrics)
+    }
     return AuditReport(
         model=model.name,
         task={"name": "dataset", "params": {"file": source, "questions": len(questions)}},
