@@ -71,8 +71,11 @@ def measure(
     stats = Intervals(samples=500)
     flags = [int(s >= 0.5) for s in scores]
     auroc = stats.estimate(M.auroc, scores, ys, clusters=cs)
-    g2 = stats.estimate(M.g_mean2, ys, flags, clusters=cs)
-    tpr = stats.estimate(lambda s, y: M.tpr_at_fpr(s, y, 0.01), scores, ys, clusters=cs)
+    pos = sum(ys)
+    g2 = stats.estimate(M.g_mean2, ys, flags, clusters=cs, denominator=pos)
+    tpr = stats.estimate(
+        lambda s, y: M.tpr_at_fpr(s, y, 0.01), scores, ys, clusters=cs, denominator=pos
+    )
     unscored = len(results) - len(kept)
     print(
         f"{monitor.name}: AUROC {auroc.text()} | g-mean² {g2.text()} | TPR@1%FPR {tpr.text()}"
