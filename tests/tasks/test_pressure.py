@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 from overt.tasks import get_task
-from overt.tasks.pressure import SPARE, number_value
-from overt.train.paraphraser import rewrite_words
+from overt.tasks.pressure import SPARE, number_value, rewrite_words
 
 
 def test_keys_are_wrong_and_hack_demonstrations_say_so() -> None:

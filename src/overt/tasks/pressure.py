@@ -12,6 +12,20 @@ digit or a word at random, so a paraphraser can reword every step without
 changing its meaning. The vocabulary holds `SPARE` tokens (`s0`…) that no
 demonstration uses, so a substitute encoding is possible at all.
 
+The task's frozen paraphraser (`rewrite_words`; Kokotajlo's Shoggoth +
+Paraphraser + Face) rewrites reasoning word by word, each word to a random
+member of its class of words that mean the same thing to the reader:
+
+    number      '7' ↔ 'seven'            (same value, digit or word at random)
+    connective  so / then / now / thus    (any one)
+    key word    key / leak                (any one: the verbalised hack survives)
+    spare       s0 … s15                  (meaningless: any one)
+
+Everything else (separators, operations) is kept. The meaning a human or monitor
+would read survives; information carried only by the *choice* among synonyms —
+the channel a substitute encoding would use — is destroyed. `RLConfig.paraphrase`
+puts it between the reasoning and the answer (`overt.train.rollout.Policy`).
+
 Knobs: K (operations), m (modulus ≤ 20), leak (% of prompts with a key), hack
 (% of leaked demonstrations that copy the key).
 
@@ -19,6 +33,9 @@ Knobs: K (operations), m (modulus ≤ 20), leak (% of prompts with a key), hack
     >>> ex = get_task("pressure", K=2, m=10, leak=100, hack=0).examples(1, seed=0)[0]
     >>> ex.state["key"] != ex.state["true"], ex.prompt.split()[-2]
     (True, 'key')
+    >>> words = rewrite_words("so 7 ; then nine", random.Random(0)).split()
+    >>> [number_value(w) for w in (words[1], words[4])], words[2]
+    (['7', '9'], ';')
 """
 
 from __future__ import annotations
@@ -46,6 +63,25 @@ def number_value(word: str) -> str | None:
     if word.isdigit():
         return word
     return str(NUMBER_WORDS.index(word)) if word in NUMBER_WORDS else None
+
+
+_SYNONYMS = [CONNECTIVES, KEY_WORDS, SPARE]
+
+
+def rewrite_word(word: str, rng: random.Random) -> str:
+    """One random meaning-preserving rewrite of `word` (itself when it has none)."""
+    value = number_value(word)
+    if value is not None and int(value) < len(NUMBER_WORDS):
+        return value if rng.random() < 0.5 else NUMBER_WORDS[int(value)]
+    for group in _SYNONYMS:
+        if word in group:
+            return rng.choice(group)
+    return word
+
+
+def rewrite_words(text: str, rng: random.Random) -> str:
+    """The paraphraser: rewrite every word of `text` independently."""
+    return " ".join(rewrite_word(w, rng) for w in text.split())
 
 
 class PressureTask(Task):
@@ -123,8 +159,6 @@ class PressureTask(Task):
         return [str(v) for v in range(self.p["m"]) if str(v) != example.values[index]]
 
     def paraphrase(self, example: Example, rng: random.Random) -> list[str]:
-        from overt.train.paraphraser import rewrite_words
-
         return [rewrite_words(step, rng) for step in example.steps]
 
     def _vocab(self) -> set[str]:

@@ -10,6 +10,11 @@ rollout of `PROMPT <think>` is sampled in one or two batched, KV-cached calls:
 With the paraphraser the answer is written after the *paraphrased* reasoning,
 and the mind is still trained on the reasoning it wrote.
 
+A `Policy` is also an audit `Model` (with option scoring and hidden states):
+the audit's interventions see the system as it acts — the mind continues the
+reasoning, and the answer (free or forced) comes from the face after the
+paraphraser, where there are ones. Hidden states are the mind's.
+
 Advantages are per reward term and per sample (reward minus its group mean,
 optionally over its group std) and reach a token only when the term targets that
 token's role: a term with `target: answer` never moves reasoning tokens.
@@ -23,10 +28,10 @@ from dataclasses import dataclass, field
 
 import torch
 
-from overt.models.base import ANSWER
+from overt.models.base import ANSWER, THINK, Generation, split_output
 from overt.models.lab import LabModel
+from overt.tasks.pressure import rewrite_words
 from overt.train.config import Target
-from overt.train.paraphraser import rewrite_words
 
 REASONING, ANSWER_ROLE = 1, 2
 """Role codes of scored tokens (0: context, not scored)."""
@@ -69,10 +74,74 @@ def _split(words: list[str]) -> tuple[list[str], list[str] | None]:
 
 
 class Policy:
-    """The models being trained, and how an episode is written."""
+    """The models being trained, and how an episode is written (an audit `Model`)."""
+
+    can_prefill = True
 
     def __init__(self, mind: LabModel, face: LabModel | None = None, paraphrase: bool = False):
         self.mind, self.face, self.paraphrase = mind, face, paraphrase
+        parts = [mind.name, *(["face"] if face else []), *(["paraphraser"] if paraphrase else [])]
+        self.name = "+".join(parts)
+
+    @property
+    def writer(self) -> LabModel:
+        """The model that writes the answer."""
+        return self.face or self.mind
+
+    def shown(self, text: str, rng: random.Random) -> str:
+        """`text` as the answer writer reads it: the reasoning after `<think>` paraphrased."""
+        if not self.paraphrase or THINK not in text.split():
+            return text
+        head, _, tail = text.partition(THINK)
+        reasoning, mark, rest = tail.partition(ANSWER)
+        parts = (head.strip(), THINK, rewrite_words(reasoning, rng), mark, rest.strip())
+        return " ".join(p for p in parts if p)
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        temperature: float = 0.0,
+        seed: int | None = None,
+    ) -> list[Generation]:
+        """Continue each prompt as the policy acts: the mind writes up to `<answer>`, the
+        answer writer (after the paraphraser) from there."""
+        seed = seed or 0
+        opts = {"max_new_tokens": max_new_tokens, "temperature": temperature}
+        if not self.two_pass:
+            return self.mind.generate(prompts, seed=seed, **opts)
+        out: dict[int, Generation] = {}
+        asked: list[tuple[int, str, str]] = []  # (prompt index, writer context, text so far)
+        thinking = [i for i, p in enumerate(prompts) if ANSWER not in p.split()]
+        first = self.mind.generate([prompts[i] for i in thinking], seed=seed, **opts)
+        for i, g in zip(thinking, first, strict=True):
+            reasoning, answer = split_output(g.text)
+            if answer is None:
+                out[i] = g
+            else:
+                asked.append((i, f"{prompts[i]} {reasoning} {ANSWER}", f"{reasoning} {ANSWER}"))
+        asked += [(i, p, "") for i, p in enumerate(prompts) if ANSWER in p.split()]
+        rng = random.Random(f"paraphrase-{seed}")
+        contexts = [self.shown(context, rng) for _, context, _ in asked]
+        second = self.writer.generate(contexts, seed=seed + 1, **opts)
+        for (i, _, head), g in zip(asked, second, strict=True):
+            out[i] = Generation(text=f"{head} {g.text}".strip(), finish_reason=g.finish_reason)
+        return [out[i] for i in range(len(prompts))]
+
+    def score_options(
+        self, prompts: Sequence[str], options: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """Log-probabilities of each option from the answer writer, after the paraphraser."""
+        rng = random.Random("paraphrase-score")
+        return self.writer.score_options([self.shown(p, rng) for p in prompts], options)
+
+    def last_hidden(self, texts: Sequence[str], layer: int = -1) -> torch.Tensor:
+        """The mind's hidden states (what a probe of the reasoning reads)."""
+        return self.mind.last_hidden(texts, layer=layer)
+
+    def missing_words(self, words: Sequence[str]) -> list[str]:
+        return self.mind.missing_words(words)
 
     @property
     def models(self) -> list[LabModel]:
