@@ -4,7 +4,7 @@ load_model("runs/cot/model")                         # a lab model directory
 load_model("path/to/any/hf/causal-lm")               # a local HF model
 load_model("openai:http://127.0.0.1:8000/v1#lab")    # completions endpoint
 load_model("openai-chat:http://host/v1#model")       # chat-only endpoint
-load_model("smollm2")                                # the embedded real model (offline)
+load_model("smollm2")                                # the embedded real model (chat template)
 load_chat_model("smollm2")                           # the same, behind the chat contract
 """
 
@@ -44,9 +44,9 @@ def load_model(spec: str) -> Model:
     """A `Model` from a path, an `openai:` / `openai-chat:` URL#model spec, `scripted:FILE`,
     or an embedded short name (`smollm2`)."""
     if spec in EMBEDDED:
-        from overt.models.hf import HFModel
+        from overt.models.chat import ChatAsModel
 
-        return HFModel(embedded_path(spec))
+        return ChatAsModel(load_chat_model(spec))
     if spec.startswith("scripted:"):
         import json
 

@@ -251,6 +251,33 @@ class OpenAIChatModel:
             return list(pool.map(one, prompts))
 
 
+class ChatAsModel:
+    """A chat model behind the plain `Model` contract: each prompt is one user turn.
+
+    For callers that speak raw prompts (the agent loop, the lab audit's judges);
+    it cannot prefill, since the prompt is not the start of the reply."""
+
+    can_prefill = False
+
+    def __init__(self, chat: ChatModel) -> None:
+        self.chat_model, self.name = chat, chat.name
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        temperature: float = 0.0,
+        seed: int | None = None,
+    ) -> list[Generation]:
+        return self.chat_model.chat(
+            [ChatPrompt(user=p) for p in prompts],
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            seed=seed,
+        )
+
+
 Reply = Callable[[ChatPrompt], str]
 Choose = Callable[[ChatPrompt, Sequence[str]], str]
 
