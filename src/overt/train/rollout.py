@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -108,7 +109,7 @@ class Policy:
         """Continue each prompt as the policy acts: the mind writes up to `<answer>`, the
         answer writer (after the paraphraser) from there."""
         seed = seed or 0
-        opts = {"max_new_tokens": max_new_tokens, "temperature": temperature}
+        opts: dict[str, Any] = {"max_new_tokens": max_new_tokens, "temperature": temperature}
         if not self.two_pass:
             return self.mind.generate(prompts, seed=seed, **opts)
         out: dict[int, Generation] = {}
