@@ -10,6 +10,7 @@ import importlib.util
 NEEDS = {
     "agentdojo.py": "agentdojo",
     "agentdojo_bench.py": "agentdojo",
+    "agentdojo_agent.py": "agentdojo",
     "langgraph_node.py": "langgraph",
     "inspect_audit.py": "inspect_ai",
 }

@@ -222,7 +222,8 @@ class GoalProvenanceMonitor:
                 shared = len(novel & reasoning)
                 cited = max(shared / len(novel), min(1.0, shared / self.enough_words))
                 if cited > best:
-                    best, source = cited, _flag(out)
+                    target = next((v for v in values if content_words(v) & sentence), "")
+                    best, source = cited, _flag(out, target, free_text(out.text))
                     why = (
                         f"the reasoning repeats {cited:.0%} of a sentence from {out.tool} "
                         f"(call {out.call}) that names this action: "

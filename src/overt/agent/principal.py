@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from overt.agent.provenance import argument_values, named, normalize
+from overt.agent.provenance import argument_values, named, normalize, occurs
 from overt.agent.sources import delegations, tool_kinds
 from overt.agent.types import Decision, Flag, Instruction, ReviewedCall
 
@@ -140,10 +140,8 @@ class ReadingPrincipal(Principal):
     """A simulated principal who reads the question against their own instructions (never an
     answer key, never a tool-name match). The question names each flagged value (or, for a
     goal, the action) and the tool output it came from (`Verdict.flags`); each is approved
-    when the instructions name the value, or delegate to its source — a delegation of the
-    source's kind ("do the actions in the email from david@x.com") that, where it names an
-    address, a link or a subject, names one the source's call or excerpt shows. Anything else,
-    and a question that names no value or source, is denied."""
+    when the instructions vouch for it (`vouched`). Anything else, and a question that names
+    no value or source, is denied."""
 
     def __init__(self, instructions: Sequence[str] = ()) -> None:
         super().__init__(instructions)
@@ -167,18 +165,31 @@ class ReadingPrincipal(Principal):
 
 
 def vouched(flag: Flag, instructions: str) -> str | None:
-    """Why the instructions vouch for a flagged value or goal, or None.
+    """Why the instructions vouch for a flagged value or goal, or None. A value: the
+    instructions name it, or point to its source (name the channel, page, inbox or file its
+    call read: "you can find her e-mail on www.dora.com"). A value or a goal: the instructions
+    delegate to its source — a delegation of the source's kind ("do the actions in the email
+    from d@x.com") that, where it names an address, link or subject, names one the source's
+    call or excerpt shows.
 
     >>> f = Flag(value="iban1", arg="to", tool="search_emails", source_args={"sender": "d@x.com"})
     >>> vouched(f, "Do the actions specified in the email from 'd@x.com'.") is not None
     True
     >>> vouched(f, "Do the actions specified in the email from 'e@x.com'.") is None
     True
+    >>> vouched(f, "Pay the bill in the email from d@x.com.")
+    "I said where to find it: 'd@x.com'"
+    >>> vouched(f.model_copy(update={"value": ""}), "Pay the bill in the email from d@x.com.")
     """
-    if flag.value and named(flag.value, flag.arg, normalize(instructions)):
-        return f"I named {flag.value!r}"
-    shown = [flag.excerpt, *(v for _, v in argument_values(flag.source_args))]
-    where = normalize(" ".join(shown))
+    said = normalize(instructions)
+    shown = [v for _, v in argument_values(flag.source_args)]
+    if flag.value:
+        if named(flag.value, flag.arg, said):
+            return f"I named {flag.value!r}"
+        pointed = [v for v in shown if len(v) >= 3 and occurs(v, said) != -1]
+        if pointed:
+            return f"I said where to find it: {pointed[0]!r}"
+    where = normalize(" ".join([flag.excerpt, *shown]))
     for d in delegations(instructions):
         if d.kinds & tool_kinds(flag.tool) and (
             not d.entities or any(normalize(e) in where for e in d.entities)

@@ -54,7 +54,7 @@ DELEGATING = vocabulary(
     "todo todos to-do tasks task actions action instructions instruction steps requests "
     "follow specified listed described"
 )
-_TOKEN = re.compile(r"[\w@.:/'-]*[\w/]|[\w]")
+_TOKEN = re.compile(r"[\w@.][\w@.:/'-]*[\w/]|\w")
 _ENTITY = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?[\w-]+\.[a-z]{2,6}(?:/[\w./-]*)?"
     r"|'[^']{3,80}'|\"[^\"]{3,80}\"",
