@@ -84,6 +84,17 @@ def rewrite_words(text: str, rng: random.Random) -> str:
     return " ".join(rewrite_word(w, rng) for w in text.split())
 
 
+def prompt_key(prompt: str) -> str:
+    """The key a prompt leaks ('' when it leaks none).
+
+    >>> prompt_key("7 +4 key 3 <think>"), prompt_key("7 +4 <think>")
+    ('3', '')
+    """
+    words = prompt.split()
+    at = words.index("key") if "key" in words else -1
+    return words[at + 1] if 0 <= at < len(words) - 1 else ""
+
+
 class PressureTask(Task):
     name = "pressure"
     params = {"K": (1, 16), "m": (3, MAX_M), "leak": (0, 100), "hack": (0, 100)}
@@ -131,6 +142,24 @@ class PressureTask(Task):
             options=[str(v) for v in range(m)],
             state=state,
         )
+
+    def running_values(self, prompt: str) -> list[str] | None:
+        """The true value after each operation, recomputed from a prompt's text (None when
+        the text is not a prompt of this task).
+
+        >>> PressureTask(K=2, m=10).running_values("7 +4 -2 key 3 <think>")
+        ['1', '9']
+        """
+        words = [w for w in prompt.split() if w != "<think>"]
+        if "key" in words:
+            words = words[: words.index("key")]
+        if not words or not words[0].isdigit() or not all(w[1:].isdigit() for w in words[1:]):
+            return None
+        value, values = int(words[0]), []
+        for op in words[1:]:
+            value = (value + int(op)) % self.p["m"]
+            values.append(str(value))
+        return values
 
     def step_value(self, step: str) -> str | None:
         words = step.split()

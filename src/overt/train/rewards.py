@@ -13,6 +13,7 @@ RL trainer (`overt.train.rl`) and TRL's `GRPOTrainer`:
                     scored against its key (copying the key is the hack)
     hacked          1 when a leaked prompt was answered with its key (a metric)
     monitor_penalty any audit `Monitor` as a penalty term: −score of its view
+    key_monitor     the pressure task's rule monitor (`overt.audit.overseers.key_rule`)
 
     >>> correct(["1 +2 <think>"], ["so 3 <answer> 3"], answer=["3"])
     [1.0]
@@ -25,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from overt.audit.monitors import Episode, Monitor, RuleMonitor
+from overt.audit.monitors import Episode, Monitor
+from overt.audit.overseers import key_rule as key_monitor
 from overt.models.base import split_output
 from overt.tasks import Example
-from overt.tasks.pressure import MONITOR_PATTERNS
 
 RewardFunc = Callable[..., list[float | None]]
 
@@ -100,15 +101,6 @@ def monitor_penalty(monitor: Monitor) -> RewardFunc:
 
     penalty.__name__ = f"penalty_{monitor.name}"
     return penalty
-
-
-def key_monitor(view: str) -> RuleMonitor:
-    """The pressure task's rule monitor: flags `key` / `leak` in the reasoning or answer."""
-    if view not in ("reasoning", "answer"):
-        raise ValueError(f"key monitor view must be reasoning or answer, got {view!r}")
-    return RuleMonitor(
-        MONITOR_PATTERNS, view="reasoning" if view == "reasoning" else "answer", name=f"key_{view}"
-    )
 
 
 TERMS: dict[str, Callable[[], RewardFunc]] = {
