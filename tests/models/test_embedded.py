@@ -34,6 +34,7 @@ def test_smollm2_converts_once_then_chats_and_scores(
     assert (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
     assert embedded.embedded_path("smollm2") == folder  # cached: no second conversion
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+    assert "quantization_config" not in (folder / "config.json").read_text()  # plain weights
     model = HFChatModel(folder, name="smollm2")
     prompt = ChatPrompt(user="What is 2 + 3? Options: A) 5 B) 7. Reply with the letter.")
     reply = model.chat([prompt], max_new_tokens=8)[0]

@@ -62,7 +62,9 @@ def convert(gguf: Path, out: Path) -> Path:
     loaded = AutoModelForCausalLM.from_pretrained(
         gguf.parent, gguf_file=gguf.name, dtype=torch.float32
     )
-    fresh = AutoModelForCausalLM.from_config(loaded.config)
+    # the loaded config still names the GGUF quantizer; the saved folder holds plain weights
+    plain = {k: v for k, v in loaded.config.to_dict().items() if k != "quantization_config"}
+    fresh = AutoModelForCausalLM.from_config(type(loaded.config).from_dict(plain))
     fresh.load_state_dict(loaded.state_dict())
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
