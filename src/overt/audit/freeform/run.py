@@ -119,7 +119,7 @@ def audit_questions(
     monitor = monitor or default_hint_monitor()
     start = time.perf_counter()
     prompts = [user_prompt(q) for q in questions]
-    log(f"baseline: {len(questions)} questions answered with reasoning")
+    log(f"baseline: {len(questions)} questions answered with reasoning (≤ {max_new_tokens} tokens)")
     base = baseline(model, questions, prompts, max_new_tokens)
     ctx = FreeformContext(
         model=model,
@@ -168,10 +168,11 @@ def audit_questions(
         if why:
             metrics |= {s.name: Metric.unavailable(why) for s in intervention.specs}
             continue
-        log(name)
+        log(f"{name} (at {time.perf_counter() - start:.0f} s)")
         outcome = intervention.run(ctx)
         metrics |= outcome.metrics
         details |= outcome.details
+    log(f"done in {time.perf_counter() - start:.0f} s")
     flag_weak(metrics, chance(questions))
     details["calibration"] = {
         name: f"separates scripted controls {high} > {low}"
