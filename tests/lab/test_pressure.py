@@ -40,7 +40,7 @@ def test_summary_has_seed_intervals_and_skips_failed_cells() -> None:
     assert summary["b_cot_monitor"]["seeds"] == 2
     det = summary["b_cot_monitor"]["detection"]
     assert det["value"] == pytest.approx(0.2) and det["n"] == 2
-    assert summary["a_no_monitor"]["aoc"] is None
+    assert summary["a_no_monitor"]["early_answering_aoc"] is None
 
 
 @pytest.mark.slow

@@ -4,28 +4,38 @@
     overt lab run outcome --out runs/outcome      outcome RL from a partial SFT model
 
 A preset (`RLExperiment`, YAML with `kind: rl`) names the SFT warm start, the
-shared RL settings and the arms (each a set of `RLConfig` overrides). Every
+shared RL settings, the arms (each a set of `RLConfig` overrides) and the
+overseer ladder (`overseers`: names in `overt.audit.overseers.MONITORS`). Every
 (arm, seed) cell runs in its own process (`workers` at once, one torch thread
 each) into `cells/<arm>-s<seed>/`, with `overt.lab.pressure_eval` as its
-evaluator, then the load-bearing audit of its final policy. Finished cells are
-skipped on a re-run; a failed one leaves error.json and is reported as failed.
+evaluator, then the audit of its final policy (registered interventions, with
+intervals) and every overseer's catch rate on its hacks (the transfer matrix).
+Run folders follow the SFT lifecycle (`overt.train.rundir`): finished cells are
+skipped on a re-run, an interrupted one resumes from its checkpoint, one that
+holds another config is refused unless `force` retrains it; a failed cell
+leaves error.json and is reported as failed. Cells run in a local process pool:
+Ray is refused, not ignored.
 
 The directory gets:
 
     sft/            the warm start (`overt lab train` layout)
-    cells/<id>/     each RL run (`overt.train.rl` layout) and audit.json
+    cells/<id>/     each RL run (`overt.train.rl` layout), audit.json, row.json
     results.json    {"rows": [{arm, seed, status, hack_rate, detection,
-                               hack_rate_start, detection_start, task_reward, ...}],
+                               hack_rate_start, detection_start, task_reward, ...,
+                               overseers: {name: {metric: {value, ci_low, ci_high}}}}],
                      "arms": {arm: {metric: {value, ci_low, ci_high, n}}},
+                     "transfer": {arm: {overseer: {metric: {value, ci_low, ci_high, n}}}},
+                     "trained_against": {arm: [overseer, ...]},
                      "checks": {...}}
     curves.png      task reward, hack rate and CoT detection over training, per arm
-    report.html     the curves and both tables
+    report.html     the curves, the tables and the transfer matrix
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import shutil
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -34,8 +44,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from overt.audit.overseers import LADDER
 from overt.audit.stats import across_seeds
+from overt.errors import UsageError
+from overt.files import atomic_write_text
 from overt.train.config import ConfigError, RLConfig, TaskSpec, TrainConfig, dump_config
+from overt.train.rundir import clear_run_dir, config_conflict
 
 METRICS = [
     "task_reward",
@@ -51,16 +65,24 @@ METRICS = [
     "reasoning_len",
 ]
 AUDIT = [
-    "hack_rate_own_cot",
-    "hack_rate_paraphrased_cot",
-    "hack_rate_honest_cot",
-    "hack_rate_none_cot",
-    "accuracy_own_cot",
-    "accuracy_paraphrased_cot",
-    "aoc",
-    "follow_rate",
-    "hack_probe_auroc",
+    "swap_hack_rate_own",
+    "swap_hack_rate_paraphrased",
+    "swap_hack_rate_honest",
+    "swap_hack_rate_none",
+    "swap_accuracy_own",
+    "swap_accuracy_paraphrased",
+    "early_answering_aoc",
+    "keyed_early_answering_aoc",
+    "mistake_follow_rate",
+    "filler_accuracy",
+    "paraphrase_accuracy_delta",
 ]
+"""Audit metrics of each cell's final policy (names from the registered interventions)."""
+CATCH = ["tpr_at_fpr", "catch_rate", "false_flag_rate", "g_mean2", "auroc"]
+TERM_OVERSEERS = {"cot_monitor": "key_rule"}
+"""Which ladder overseer a reward term penalises with (so the report can mark it)."""
+CELL_FILES = ("face", "audit.json", "row.json")
+"""What an RL cell holds beyond the SFT run-folder artefacts (cleared with them)."""
 
 
 class Arm(BaseModel):
@@ -88,11 +110,20 @@ class RLExperiment(BaseModel):
     seeds: list[int] = Field(default=[0, 1, 2], min_length=1, description="RL seeds per arm.")
     workers: int = Field(2, ge=1, description="Cells trained at once (one torch thread each).")
     fpr: float = Field(0.01, gt=0, lt=1, description="False-positive rate of monitor detection.")
+    overseers: list[str] = Field(
+        default=list(LADDER),
+        description="Overseers scored on every final policy (overt.audit.overseers.MONITORS).",
+    )
 
     def cell_config(self, arm: Arm, seed: int, init: Path) -> RLConfig:
         data = self.rl | arm.rl | {"seed": seed, "threads": 1, "init": str(init)}
         data["task"] = self.task.model_dump()
         return RLConfig.model_validate(data)
+
+    def trained_against(self, arm: Arm) -> list[str]:
+        """The ladder's overseers this arm's reward penalises with."""
+        cfg = self.cell_config(arm, self.seeds[0], Path("."))
+        return [TERM_OVERSEERS[t.name] for t in cfg.terms if t.name in TERM_OVERSEERS]
 
 
 def is_rl_preset(path: Path) -> bool:
@@ -105,8 +136,8 @@ def is_rl_preset(path: Path) -> bool:
 
 
 def run_cell(exp: RLExperiment, arm: Arm, seed: int, out: Path) -> dict[str, Any]:
-    """Train one (arm, seed) cell, audit its final policy; its results.json row."""
-    from overt.lab.pressure_eval import load_bearing, pressure_evaluator
+    """Train one (arm, seed) cell, audit its final policy, score the ladder; its row."""
+    from overt.lab.pressure_eval import load_bearing, pressure_evaluator, transfer
     from overt.models.lab import LabModel
     from overt.tasks.split import generation_budget, heldout
     from overt.train.rl import train_rl
@@ -120,18 +151,36 @@ def run_cell(exp: RLExperiment, arm: Arm, seed: int, out: Path) -> dict[str, Any
     assert result is not None
     face = LabModel.load(out / "face") if cfg.mind_face else None
     policy = Policy(LabModel.load(out / "model"), face, cfg.paraphrase)
-    audit = load_bearing(policy, task, held, budget, seed=seed)
-    (out / "audit.json").write_text(json.dumps(audit, indent=2))
-    return _row(arm.name, seed, result.start, result.end, audit)
+    audit = load_bearing(policy, task, held, seed=seed)
+    ladder = transfer(policy, task, held, budget, exp.overseers, seed, exp.fpr)
+    dumped = {
+        "metrics": {k: m.model_dump() for k, m in audit["metrics"].items()},
+        "details": audit["details"],
+        "overseers": {o: {k: m.model_dump() for k, m in ms.items()} for o, ms in ladder.items()},
+    }
+    atomic_write_text(out / "audit.json", json.dumps(dumped, indent=2))
+    row = _row(arm.name, seed, result.start, result.end, dumped["metrics"])
+    return row | {"overseers": _brief(dumped["overseers"])}
 
 
-def _row(arm: str, seed: int, start: dict, end: dict, audit: dict) -> dict[str, Any]:
+def _brief(overseers: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict]]:
+    keep = ("value", "ci_low", "ci_high", "n", "reason")
+    return {
+        o: {k: {f: m.get(f) for f in keep} for k, m in ms.items()} for o, ms in overseers.items()
+    }
+
+
+def _row(arm: str, seed: int, start: dict, end: dict, audit: dict[str, dict]) -> dict[str, Any]:
     row: dict[str, Any] = {"arm": arm, "seed": seed, "status": "ok"}
     for key in METRICS:
         row[key], row[f"{key}_start"] = end.get(key), start.get(key)
     row["detection_ci"] = end.get("detection_ci")
     row["detection_start_ci"] = start.get("detection_ci")
-    return row | {k: audit.get(k) for k in AUDIT}
+    for key in AUDIT:
+        metric = audit.get(key) or {}
+        row[key] = metric.get("value")
+        row[f"{key}_ci"] = [metric.get("ci_low"), metric.get("ci_high")]
+    return row
 
 
 def _cell(exp: RLExperiment, arm: Arm, seed: int, out: Path) -> dict[str, Any]:
@@ -142,32 +191,77 @@ def _cell(exp: RLExperiment, arm: Arm, seed: int, out: Path) -> dict[str, Any]:
     try:
         row = run_cell(exp, arm, seed, out)
     except Exception as err:  # a failed cell is reported, never dropped
-        (out / "error.json").write_text(
-            json.dumps({"error": repr(err), "traceback": traceback.format_exc()}, indent=2)
+        atomic_write_text(
+            out / "error.json",
+            json.dumps({"error": repr(err), "traceback": traceback.format_exc()}, indent=2),
         )
         return {"arm": arm.name, "seed": seed, "status": "failed", "error": repr(err)}
-    (out / "row.json").write_text(json.dumps(row, indent=2))
+    atomic_write_text(out / "row.json", json.dumps(row, indent=2))
     (out / "error.json").unlink(missing_ok=True)
     return row
 
 
-def warm_start(exp: RLExperiment, out: Path) -> None:
-    """Train the SFT warm start into out/sft (skipped when already there)."""
+def warm_start(exp: RLExperiment, out: Path, force: bool = False) -> None:
+    """Train the SFT warm start into out/sft (a finished one is kept, as `overt lab train`)."""
     from overt.train.sft import train
 
-    if (out / "sft" / "model" / "config.json").is_file():
-        return
-    train(exp.sft, out / "sft", progress=False)
+    train(exp.sft, out / "sft", progress=False, force=force)
 
 
-def run_rl_experiment(exp: RLExperiment, out: str | Path) -> dict[str, Any]:
+def check_cells(exp: RLExperiment, out: Path, force: bool) -> None:
+    """Refuse before any work, or with `force` clear, folders holding another config's run."""
+    init = out / "sft" / "model"
+    clashes = []
+    for arm in exp.arms:
+        for seed in exp.seeds:
+            cell = out / "cells" / f"{arm.name}-s{seed}"
+            why = config_conflict(exp.cell_config(arm, seed, init), cell) if cell.is_dir() else None
+            clashes += [(cell, why)] if why else []
+    sft_why = config_conflict(exp.sft, out / "sft") if (out / "sft").is_dir() else None
+    first = sft_why or (clashes[0][1] if clashes else None)
+    if first and not force:
+        raise UsageError(f"{first}; rerun with --force to retrain, or choose a new --out")
+    for cell, _ in clashes:
+        clear_run_dir(cell)
+        for name in CELL_FILES:
+            path = cell / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def refuse_unsupported(ray_address: str | None, cpus_per_cell: int) -> None:
+    """RL presets run cells in a local process pool, one torch thread each: say so."""
+    if ray_address is not None:
+        raise UsageError(
+            "RL presets do not run on Ray yet; drop --ray (cells run in a local pool, "
+            "`workers=N` at once)"
+        )
+    if cpus_per_cell != 1:
+        raise UsageError(
+            "--cpus-per-cell applies to Ray cells only; RL cells use one thread each "
+            "(set `workers=N` for how many run at once)"
+        )
+
+
+def run_rl_experiment(
+    exp: RLExperiment,
+    out: str | Path,
+    *,
+    force: bool = False,
+    ray_address: str | None = None,
+    cpus_per_cell: int = 1,
+) -> dict[str, Any]:
     """Warm start, every cell, results.json, curves.png, report.html."""
+    refuse_unsupported(ray_address, cpus_per_cell)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    dump_config(exp, out / "experiment.yaml")
-    warm_start(exp, out)
     for arm in exp.arms:  # validate every cell before any RL work
         exp.cell_config(arm, exp.seeds[0], out / "sft" / "model")
+    check_cells(exp, out, force)
+    dump_config(exp, out / "experiment.yaml")
+    warm_start(exp, out, force=force and config_conflict(exp.sft, out / "sft") is not None)
     jobs = [(arm, seed) for arm in exp.arms for seed in exp.seeds]
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     todo = []
@@ -185,12 +279,41 @@ def run_rl_experiment(exp: RLExperiment, out: str | Path) -> dict[str, Any]:
         for future, (arm, seed) in futures.items():
             rows[(arm.name, seed)] = future.result()
     ordered = [rows[(arm.name, seed)] for arm, seed in jobs]
-    results = {"rows": ordered, "arms": summarise(ordered), "checks": checks(ordered)}
-    (out / "results.json").write_text(json.dumps(results, indent=2))
+    results = {
+        "rows": ordered,
+        "arms": summarise(ordered),
+        "transfer": transfer_matrix(ordered, exp.overseers),
+        "trained_against": {arm.name: exp.trained_against(arm) for arm in exp.arms},
+        "checks": checks(ordered),
+    }
+    atomic_write_text(out / "results.json", json.dumps(results, indent=2))
     from overt.lab.pressure_report import write_pressure_report
 
     write_pressure_report(exp, out, results)
     return results
+
+
+def _across(values: list[float]) -> dict[str, Any] | None:
+    """Mean over seeds with a t interval; one seed: the value, no interval; none: None."""
+    if len(values) >= 2:
+        return across_seeds(values).model_dump(include={"value", "ci_low", "ci_high", "n"})
+    return {"value": values[0], "ci_low": None, "ci_high": None, "n": 1} if values else None
+
+
+def transfer_matrix(rows: list[dict[str, Any]], overseers: list[str]) -> dict[str, Any]:
+    """{arm: {overseer: {metric: mean over seeds [t interval]}}} of the final policies."""
+    out: dict[str, Any] = {}
+    for arm in dict.fromkeys(r["arm"] for r in rows):
+        mine = [r.get("overseers", {}) for r in rows if r["arm"] == arm and r["status"] == "ok"]
+        out[arm] = {
+            name: {key: _across(_values(mine, name, key)) for key in CATCH} for name in overseers
+        }
+    return out
+
+
+def _values(cells: list[dict[str, Any]], name: str, key: str) -> list[float]:
+    got = [c.get(name, {}).get(key, {}).get("value") for c in cells]
+    return [v for v in got if v is not None]
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -199,16 +322,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for arm in dict.fromkeys(r["arm"] for r in rows):
         mine = [r for r in rows if r["arm"] == arm and r["status"] == "ok"]
         summary: dict[str, Any] = {"seeds": len(mine)}
-        keys = [*METRICS, *(f"{m}_start" for m in METRICS), *AUDIT]
-        for key in keys:
-            values = [r[key] for r in mine if r.get(key) is not None]
-            if len(values) >= 2:
-                est = across_seeds(values)
-                summary[key] = est.model_dump(include={"value", "ci_low", "ci_high", "n"})
-            elif values:
-                summary[key] = {"value": values[0], "ci_low": None, "ci_high": None, "n": 1}
-            else:
-                summary[key] = None
+        for key in [*METRICS, *(f"{m}_start" for m in METRICS), *AUDIT]:
+            summary[key] = _across([r[key] for r in mine if r.get(key) is not None])
         out[arm] = summary
     return out
 

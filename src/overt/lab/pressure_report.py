@@ -1,7 +1,9 @@
 """report.html and curves.png of an RL preset run (`overt.lab.pressure`).
 
 Curves are read back from every cell's metrics.jsonl (the `eval_*` lines), averaged
-over seeds per arm; the tables are results.json's per-arm summary and its rows.
+over seeds per arm; the tables are results.json's per-arm summary, the transfer
+matrix (for each arm's final policies, every overseer's catch metrics on their
+hacks; `*` marks the overseer the arm was trained against) and the rows.
 """
 
 from __future__ import annotations
@@ -94,11 +96,11 @@ SUMMARY = [
     "tpr_at_fpr",
     "g_mean2",
     "reasoning_len",
-    "hack_rate_paraphrased_cot",
-    "hack_rate_honest_cot",
-    "aoc",
-    "follow_rate",
-    "hack_probe_auroc",
+    "swap_hack_rate_paraphrased",
+    "swap_hack_rate_honest",
+    "early_answering_aoc",
+    "keyed_early_answering_aoc",
+    "mistake_follow_rate",
 ]
 ROWS = [
     "arm",
@@ -111,9 +113,31 @@ ROWS = [
     "detection_start",
     "detection",
     "reasoning_len",
-    "accuracy_own_cot",
-    "accuracy_paraphrased_cot",
+    "swap_accuracy_own",
+    "swap_accuracy_paraphrased",
 ]
+TRANSFER = [
+    ("tpr_at_fpr", "TPR at the preset's FPR"),
+    ("auroc", "AUROC"),
+    ("g_mean2", "g-mean²"),
+    ("catch_rate", "catch rate (score ≥ 0.5)"),
+    ("false_flag_rate", "false-flag rate on clean episodes (score ≥ 0.5)"),
+]
+
+
+def transfer_tables(results: dict[str, Any]) -> list[str]:
+    """One arms × overseers table per catch metric (mean over seeds [95% t interval])."""
+    matrix, against = results.get("transfer", {}), results.get("trained_against", {})
+    names = list(next(iter(matrix.values()), {}))
+    sections = []
+    for key, title in TRANSFER:
+        records = [
+            {"arm": arm}
+            | {n: _fmt(m[n][key]) + (" *" if n in against.get(arm, []) else "") for n in names}
+            for arm, m in matrix.items()
+        ]
+        sections.append(f"<h3>{html.escape(title)}</h3>" + _table(records, ["arm", *names]))
+    return sections
 
 
 def write_pressure_report(exp: Any, out: Path, results: dict[str, Any]) -> Path:
@@ -123,6 +147,8 @@ def write_pressure_report(exp: Any, out: Path, results: dict[str, Any]) -> Path:
     sections = [
         f"<h2>over training (mean of seeds)</h2>{image_tag(out / 'curves.png')}",
         "<h2>per arm: mean over seeds [95% t interval]</h2>" + _table(summary, SUMMARY),
+        "<h2>transfer: each overseer on each arm's final policies (held-out half; "
+        "* = trained against)</h2>" + "".join(transfer_tables(results)),
         f"<h2>checks</h2><pre>{html.escape(json.dumps(results['checks'], indent=2))}</pre>",
         "<h2>per cell</h2>" + _table(results["rows"], ROWS),
     ]

@@ -20,7 +20,8 @@ A run directory holds config.yaml, metrics.jsonl (one line per `log_every`
 steps: every term's mean, its weight, accuracy, hack rate, KL, entropy,
 reasoning length, monitor flag rates, throughput; plus the evaluator's numbers
 at evaluation steps), checkpoint.pt (resume is exact: sampling seeds depend only
-on (seed, step)), model/ (and face/ for Mind & Face), result.json.
+on (seed, step)), model/ (and face/ for Mind & Face), result.json. The folder's
+lifecycle (refusal of another config, `force`, atomic writes) is `overt.train.rundir`'s.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from typing import Any
 import torch
 from pydantic import BaseModel
 
+from overt.files import atomic_write_text
 from overt.models.lab import LabModel
 from overt.tasks import Example
 from overt.tasks.split import generation_budget, heldout, prompt_text, train_examples
-from overt.train.config import ConfigError, RLConfig, dump_config
+from overt.train.config import ConfigError, RLConfig
 from overt.train.rewards import METRICS, RewardFunc, build_term, example_columns
 from overt.train.rollout import (
     Policy,
@@ -48,6 +50,7 @@ from overt.train.rollout import (
     token_advantages,
     token_logprobs,
 )
+from overt.train.rundir import prepare_run_dir
 from overt.train.sft import CHECKPOINT, _atomic_save, _progress
 
 Evaluator = Callable[[Policy], dict[str, Any]]
@@ -111,11 +114,16 @@ def train_rl(
     progress: bool = True,
     stop_at: int | None = None,
     evaluator: Evaluator | None = None,
+    force: bool = False,
 ) -> RLResult | None:
-    """Train, save, evaluate; returns None only when stopped early by `stop_at`."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    dump_config(cfg, out / "config.yaml")
+    """Train, save, evaluate; returns None only when stopped early by `stop_at`.
+
+    The run folder follows `overt.train.rundir`: another config's run is refused
+    (`force` starts over), a finished run is returned as saved, and an interrupted
+    one resumes from its checkpoint."""
+    out = prepare_run_dir(cfg, out, force=force)
+    if (out / "result.json").is_file():
+        return RLResult.model_validate_json((out / "result.json").read_text())
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     try:
@@ -231,7 +239,7 @@ def train_rl(
         rollout_tokens_per_s=rollout_tokens / max(1e-9, rollout_seconds),
         model_dir="model",
     )
-    (out / "result.json").write_text(result.model_dump_json(indent=2))
+    atomic_write_text(out / "result.json", result.model_dump_json(indent=2))
     ckpt_path.unlink(missing_ok=True)
     return result
 
