@@ -7,8 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from overt.audit.overseers import LADDER
 from overt.cli import main
-from overt.lab.pressure import checks, summarise
+from overt.errors import UsageError
+from overt.lab import PRESETS
+from overt.lab.pressure import (
+    check_cells,
+    checks,
+    load_rl_experiment,
+    refuse_unsupported,
+    summarise,
+    transfer_matrix,
+)
 
 ARMS = ["a_no_monitor", "b_cot_monitor", "c_output_monitor", "d_output_targeted",
         "e_mind_face", "f_paraphraser"]  # fmt: skip
@@ -56,5 +66,43 @@ def test_pressure_preset_runs_every_arm(tmp_path: Path) -> None:
         assert row["status"] == "ok", row
         for key in ("seed", "hack_rate", "detection", "hack_rate_start", "detection_start"):
             assert key in row
+    assert set(results["transfer"]) == set(ARMS)
+    assert all(set(m) == set(LADDER) for m in results["transfer"].values())
+    assert results["trained_against"]["b_cot_monitor"] == ["key_rule"]
     assert (out / "report.html").stat().st_size > 1000
+    assert "transfer" in (out / "report.html").read_text()
     assert (out / "cells" / "e_mind_face-s0" / "face" / "config.json").is_file()
+
+
+def test_transfer_matrix_averages_each_overseer_over_seeds() -> None:
+    def cell(seed: int, catch: float) -> dict:
+        metric = {"value": catch, "ci_low": None, "ci_high": None, "n": 10}
+        return {"arm": "b", "seed": seed, "status": "ok",
+                "overseers": {"consistency": {"catch_rate": metric}}}  # fmt: skip
+
+    rows = [cell(0, 0.8), cell(1, 1.0), {"arm": "b", "seed": 2, "status": "failed"}]
+    got = transfer_matrix(rows, ["consistency", "key_rule"])["b"]
+    assert got["consistency"]["catch_rate"]["value"] == pytest.approx(0.9)
+    assert got["consistency"]["catch_rate"]["n"] == 2
+    assert got["key_rule"]["catch_rate"] is None  # never measured: null, not 0
+
+
+def test_rl_presets_refuse_ray_and_cpus_per_cell_instead_of_ignoring_them() -> None:
+    with pytest.raises(UsageError, match="Ray"):
+        refuse_unsupported("local", 1)
+    with pytest.raises(UsageError, match="cpus-per-cell"):
+        refuse_unsupported(None, 4)
+    refuse_unsupported(None, 1)
+
+
+def test_a_cell_of_another_config_is_refused_and_force_clears_it(tmp_path: Path) -> None:
+    exp = load_rl_experiment(PRESETS / "pressure.yaml", ["seeds=[0]"])
+    cell = tmp_path / "cells" / "a_no_monitor-s0"
+    cell.mkdir(parents=True)
+    (cell / "config.yaml").write_text("steps: 3\n")
+    (cell / "row.json").write_text("{}")
+    with pytest.raises(UsageError, match="--force"):
+        check_cells(exp, tmp_path, force=False)
+    check_cells(exp, tmp_path, force=True)
+    assert not (cell / "config.yaml").exists() and not (cell / "row.json").exists()
+    check_cells(exp, tmp_path, force=False)  # nothing left to conflict with
