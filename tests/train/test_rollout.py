@@ -37,7 +37,7 @@ def test_forced_and_free_answers_come_from_the_face() -> None:
     assert policy.score_options([prefix], options) == face.score_options([prefix], options)
     assert policy.score_options([prefix], options) != mind.score_options([prefix], options)
     free = policy.generate([prefix], max_new_tokens=3)[0]
-    assert free.text == face.generate([prefix], max_new_tokens=3, seed=1)[0].text
+    assert free.text == face.generate([prefix], max_new_tokens=3, seed=0)[0].text
 
 
 def test_generation_reasons_with_the_mind_and_answers_with_the_face(
@@ -62,3 +62,14 @@ def test_the_paraphraser_rewrites_only_the_reasoning_and_keeps_its_values() -> N
         assert [number_value(words[k]) for k in (7, 10)] == ["3", "2"]
     assert len({tuple(w) for w in shown}) > 1
     assert Policy(tiny(0)).shown(text, random.Random(0)) == text
+
+
+def test_a_single_model_policy_generates_what_its_model_does() -> None:
+    mind = tiny(0)
+    prompts = [PROMPT, f"{PROMPT} so 3 ;", f"{PROMPT} so 3 <answer>"]
+    got = Policy(mind).generate(prompts, max_new_tokens=5, temperature=1.0, seed=7)
+    alone = mind.generate(prompts[:2], max_new_tokens=5, temperature=1.0, seed=7)
+    for g, a in zip(got[:2], alone, strict=True):
+        assert g.text.split() == a.text.split() and g.finish_reason == a.finish_reason
+    answer = mind.generate(prompts[2:], max_new_tokens=5, temperature=1.0, seed=7)[0]
+    assert got[2].text == answer.text

@@ -29,7 +29,7 @@ from typing import Any
 
 import torch
 
-from overt.models.base import ANSWER, THINK, Generation, split_output
+from overt.models.base import ANSWER, THINK, Generation
 from overt.models.lab import LabModel
 from overt.tasks.pressure import rewrite_words
 from overt.train.config import Target
@@ -106,28 +106,27 @@ class Policy:
         temperature: float = 0.0,
         seed: int | None = None,
     ) -> list[Generation]:
-        """Continue each prompt as the policy acts: the mind writes up to `<answer>`, the
-        answer writer (after the paraphraser) from there."""
+        """Continue each prompt as the policy acts (`rollout`); a prompt that already ends
+        in `<answer>` is continued by the answer writer, after the paraphraser."""
         seed = seed or 0
         opts: dict[str, Any] = {"max_new_tokens": max_new_tokens, "temperature": temperature}
-        if not self.two_pass:
-            return self.mind.generate(prompts, seed=seed, **opts)
-        out: dict[int, Generation] = {}
-        asked: list[tuple[int, str, str]] = []  # (prompt index, writer context, text so far)
+        answering = [i for i, p in enumerate(prompts) if ANSWER in p.split()]
         thinking = [i for i, p in enumerate(prompts) if ANSWER not in p.split()]
-        first = self.mind.generate([prompts[i] for i in thinking], seed=seed, **opts)
-        for i, g in zip(thinking, first, strict=True):
-            reasoning, answer = split_output(g.text)
-            if answer is None:
-                out[i] = g
-            else:
-                asked.append((i, f"{prompts[i]} {reasoning} {ANSWER}", f"{reasoning} {ANSWER}"))
-        asked += [(i, p, "") for i, p in enumerate(prompts) if ANSWER in p.split()]
-        rng = random.Random(f"paraphrase-{seed}")
-        contexts = [self.shown(context, rng) for _, context, _ in asked]
-        second = self.writer.generate(contexts, seed=seed + 1, **opts)
-        for (i, _, head), g in zip(asked, second, strict=True):
-            out[i] = Generation(text=f"{head} {g.text}".strip(), finish_reason=g.finish_reason)
+        rng = random.Random(f"paraphrase-answer-{seed}")
+        out: dict[int, Generation] = {}
+        if answering:
+            contexts = [self.shown(prompts[i], rng) for i in answering]
+            out |= zip(answering, self.writer.generate(contexts, seed=seed, **opts), strict=True)
+        asked = [prompts[i] for i in thinking]
+        episodes = (
+            self.rollout(asked, budget=max_new_tokens, temperature=temperature, seed=seed)
+            if asked
+            else []
+        )
+        for i, ro in zip(thinking, episodes, strict=True):
+            last = (ro.answer_ids if ro.answer is not None else ro.reasoning_ids)[-1:]
+            stop = last == [self.mind.eos_id]
+            out[i] = Generation(text=ro.completion, finish_reason="stop" if stop else "length")
         return [out[i] for i in range(len(prompts))]
 
     def score_options(
@@ -168,9 +167,8 @@ class Policy:
         answer_stop = list(stop)
         if self.two_pass:
             asked = [i for i, (_, a) in enumerate(parts) if a is not None]
-            writer = self.face or mind
-            second = writer.generate(
-                [f"{prompts[i]} {shown[i]} {ANSWER}" for i in asked],
+            second = self.writer.generate(
+                [f"{self.shown(prompts[i], rng)} {shown[i]} {ANSWER}" for i in asked],
                 max_new_tokens=budget,
                 temperature=temperature,
                 seed=seed + 1,
