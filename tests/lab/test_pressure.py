@@ -85,6 +85,12 @@ def test_transfer_matrix_averages_each_overseer_over_seeds() -> None:
     assert got["consistency"]["catch_rate"]["value"] == pytest.approx(0.9)
     assert got["consistency"]["catch_rate"]["n"] == 2
     assert got["key_rule"]["catch_rate"] is None  # never measured: null, not 0
+    blind = {"consistency": {"auroc": {"value": None, "reason": "no bad episodes"}}}
+    row = {"arm": "e", "seed": 0, "status": "ok", "overseers": blind}
+    assert transfer_matrix([row], ["consistency"])["e"]["consistency"]["auroc"] == {
+        "value": None,
+        "reason": "no bad episodes",
+    }
 
 
 def test_rl_presets_refuse_ray_and_cpus_per_cell_instead_of_ignoring_them() -> None:

@@ -305,15 +305,16 @@ def transfer_matrix(rows: list[dict[str, Any]], overseers: list[str]) -> dict[st
     out: dict[str, Any] = {}
     for arm in dict.fromkeys(r["arm"] for r in rows):
         mine = [r.get("overseers", {}) for r in rows if r["arm"] == arm and r["status"] == "ok"]
-        out[arm] = {
-            name: {key: _across(_values(mine, name, key)) for key in CATCH} for name in overseers
-        }
+        out[arm] = {name: {key: _cell_mean(mine, name, key) for key in CATCH} for name in overseers}
     return out
 
 
-def _values(cells: list[dict[str, Any]], name: str, key: str) -> list[float]:
-    got = [c.get(name, {}).get(key, {}).get("value") for c in cells]
-    return [v for v in got if v is not None]
+def _cell_mean(cells: list[dict[str, Any]], name: str, key: str) -> dict[str, Any] | None:
+    """Mean over seeds; where no seed has a value, null with the first seed's reason."""
+    got = [c.get(name, {}).get(key, {}) for c in cells]
+    mean = _across([m["value"] for m in got if m.get("value") is not None])
+    reasons = [m["reason"] for m in got if m.get("reason")]
+    return mean or ({"value": None, "reason": reasons[0]} if reasons else None)
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -66,6 +66,8 @@ def plot_curves(data: dict[str, dict[str, list[tuple[int, float]]]], path: Path)
 
 def _fmt(cell: Any) -> str:
     if isinstance(cell, dict) and "value" in cell:
+        if cell["value"] is None:
+            return f"— ({cell.get('reason')})"
         if cell.get("ci_low") is None:
             return f"{cell['value']:.3f}"
         return f"{cell['value']:.3f} [{cell['ci_low']:.2f}, {cell['ci_high']:.2f}]"
