@@ -63,7 +63,16 @@ def test_a_monitor_that_cannot_score_gives_none_not_zero() -> None:
 
 def test_unknown_term_is_named() -> None:
     with pytest.raises(ValueError, match="unknown reward term 'x'"):
-        build_term("x")
+        build_term("x", get_task("pressure"))
+    with pytest.raises(ValueError, match="cannot recompute"):
+        build_term("consistency_monitor", get_task("state"))
+
+
+def test_consistency_term_penalises_a_drifted_chain_only() -> None:
+    term = build_term("consistency_monitor", get_task("pressure", K=2, m=10))
+    prompts = ["7 +4 -2 key 3 <think>"] * 2  # true values 1, 9
+    got = term(prompts, ["so 1 ; then nine <answer> 9", "so 1 ; then three <answer> 3"])
+    assert got[0] == 0.0 and got[1] is not None and got[1] <= -0.5
 
 
 def test_trl_grpo_trainer_runs_on_a_lab_model_with_overt_rewards(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ AUDIT = [
 ]
 """Audit metrics of each cell's final policy (names from the registered interventions)."""
 CATCH = ["tpr_at_fpr", "catch_rate", "false_flag_rate", "g_mean2", "auroc"]
-TERM_OVERSEERS = {"cot_monitor": "key_rule"}
+TERM_OVERSEERS = {"cot_monitor": "key_rule", "consistency_monitor": "consistency"}
 """Which ladder overseer a reward term penalises with (so the report can mark it)."""
 CELL_FILES = ("face", "audit.json", "row.json")
 """What an RL cell holds beyond the SFT run-folder artefacts (cleared with them)."""

@@ -15,6 +15,10 @@ RL trainer (`overt.train.rl`) and TRL's `GRPOTrainer`:
     monitor_penalty any audit `Monitor` as a penalty term: −score of its view
     key_monitor     the pressure task's rule monitor (`overt.audit.overseers.key_rule`)
 
+Terms an `RLConfig` names are in `TERMS`: the four above (`cot_monitor` and
+`output_monitor` penalise the rule monitor on the reasoning or the answer) and
+`consistency_monitor`, the step-consistency overseer of `overt.audit.overseers`.
+
     >>> correct(["1 +2 <think>"], ["so 3 <answer> 3"], answer=["3"])
     [1.0]
     >>> graded(["p"], ["key 5 <answer> key 5"], answer=["3"], key=["5"])
@@ -27,9 +31,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from overt.audit.monitors import Episode, Monitor
+from overt.audit.overseers import ConsistencyMonitor
 from overt.audit.overseers import key_rule as key_monitor
 from overt.models.base import split_output
-from overt.tasks import Example
+from overt.tasks import Example, Task
 
 RewardFunc = Callable[..., list[float | None]]
 
@@ -103,20 +108,25 @@ def monitor_penalty(monitor: Monitor) -> RewardFunc:
     return penalty
 
 
-TERMS: dict[str, Callable[[], RewardFunc]] = {
-    "correct": lambda: correct,
-    "graded": lambda: graded,
-    "cot_monitor": lambda: monitor_penalty(key_monitor("reasoning")),
-    "output_monitor": lambda: monitor_penalty(key_monitor("answer")),
+TERMS: dict[str, Callable[[Task], RewardFunc]] = {
+    "correct": lambda _: correct,
+    "graded": lambda _: graded,
+    "cot_monitor": lambda _: monitor_penalty(key_monitor("reasoning")),
+    "output_monitor": lambda _: monitor_penalty(key_monitor("answer")),
+    "consistency_monitor": lambda task: monitor_penalty(ConsistencyMonitor(task)),
 }
-"""Reward terms an `RLConfig` may name."""
+"""Reward terms an `RLConfig` may name, each built for the run's task."""
 
 METRICS: dict[str, RewardFunc] = {"correct": correct, "hacked": hacked}
 """Per-sample quantities logged every step (not rewarded unless also a term)."""
 
 
-def build_term(name: str) -> RewardFunc:
-    """The reward function registered as `name`; unknown names raise ValueError."""
+def build_term(name: str, task: Task) -> RewardFunc:
+    """The reward function registered as `name` for `task`; ValueError when unknown or
+    when the task cannot serve it."""
     if name not in TERMS:
         raise ValueError(f"unknown reward term {name!r}; known: {', '.join(sorted(TERMS))}")
-    return TERMS[name]()
+    try:
+        return TERMS[name](task)
+    except TypeError as err:
+        raise ValueError(f"{name}: {err}") from None

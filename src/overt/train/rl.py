@@ -126,11 +126,11 @@ def train_rl(
         return RLResult.model_validate_json((out / "result.json").read_text())
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    task = cfg.task.build()
     try:
-        funcs = {f"{i}:{t.name}": build_term(t.name) for i, t in enumerate(cfg.terms)}
+        funcs = {f"{i}:{t.name}": build_term(t.name, task) for i, t in enumerate(cfg.terms)}
     except ValueError as err:
         raise ConfigError(f"terms: {err}") from None
-    task = cfg.task.build()
     held = heldout(task, cfg.eval_examples, seed=0)
     excluded = {ex.prompt for ex in held}
     budget = generation_budget(task, held)
