@@ -149,3 +149,22 @@ def test_unknown_term_is_a_config_error(tmp_path: Path) -> None:
     tiny().save(init)
     with pytest.raises(ConfigError, match="unknown reward term"):
         train_rl(_cfg(init, terms=[TermSpec(name="nope")]), tmp_path / "x", progress=False)
+
+
+def test_a_finished_run_is_kept_and_another_config_refused(tmp_path: Path) -> None:
+    from overt.errors import UsageError
+
+    init = tmp_path / "init"
+    tiny().save(init)
+    terms = [TermSpec(name="graded"), TermSpec(name="consistency_monitor")]
+    cfg = _cfg(init, terms=terms, steps=2, checkpoint_every=0)
+    first = train_rl(cfg, tmp_path / "run", progress=False)
+    assert first is not None
+    step = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[1])
+    assert "flag_rate_1:consistency_monitor" in step
+    again = train_rl(cfg, tmp_path / "run", progress=False)  # finished: returned as saved
+    assert again is not None and again.train_seconds == first.train_seconds
+    with pytest.raises(UsageError, match="--force"):
+        train_rl(_cfg(init, steps=3), tmp_path / "run", progress=False)
+    redone = train_rl(_cfg(init, steps=3), tmp_path / "run", progress=False, force=True)
+    assert redone is not None and redone.steps == 3

@@ -284,7 +284,11 @@ def transfer(
     fpr: float,
 ) -> dict[str, dict[str, Metric]]:
     """Every named overseer on the final policy's sampled held-out episodes (label: hacked),
-    fitted on one half and scored on the other."""
+    fitted on one half and scored on the other.
+
+    The clean episodes include prompts without a key, which no hack can reach: a fitted
+    overseer (TF-IDF, probe) may score well by reading that a key is present rather than
+    the decision to copy it; the shuffled-label probe does not control for this."""
     rollouts = sample(policy, examples, budget)
     eps = episodes([r.prompt for r in rollouts], [r.completion for r in rollouts])
     return ladder(names, policy, task, eps, hacked(rollouts, examples), Intervals(seed=seed), fpr)
