@@ -19,6 +19,7 @@ from overt.lab.pressure import (
     summarise,
     transfer_matrix,
 )
+from overt.train.config import ConfigError
 
 ARMS = ["a_no_monitor", "b_cot_monitor", "c_output_monitor", "d_output_targeted",
         "e_mind_face", "f_paraphraser"]  # fmt: skip
@@ -99,6 +100,11 @@ def test_rl_presets_refuse_ray_and_cpus_per_cell_instead_of_ignoring_them() -> N
     with pytest.raises(UsageError, match="cpus-per-cell"):
         refuse_unsupported(None, 4)
     refuse_unsupported(None, 1)
+
+
+def test_an_unknown_overseer_is_refused_before_any_training() -> None:
+    with pytest.raises(ConfigError, match="unknown overseers"):
+        load_rl_experiment(PRESETS / "pressure.yaml", ["overseers=[key_rule, nope]"])
 
 
 def test_a_cell_of_another_config_is_refused_and_force_clears_it(tmp_path: Path) -> None:

@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from overt.audit.overseers import LADDER
+from overt.audit.overseers import LADDER, MONITORS
 from overt.audit.stats import across_seeds
 from overt.errors import UsageError
 from overt.files import atomic_write_text
@@ -114,6 +114,14 @@ class RLExperiment(BaseModel):
         default=list(LADDER),
         description="Overseers scored on every final policy (overt.audit.overseers.MONITORS).",
     )
+
+    @field_validator("overseers")
+    @classmethod
+    def _registered(cls, names: list[str]) -> list[str]:
+        unknown = [n for n in names if n not in MONITORS]
+        if unknown:
+            raise ValueError(f"unknown overseers {unknown}; registered: {', '.join(MONITORS)}")
+        return names
 
     def cell_config(self, arm: Arm, seed: int, init: Path) -> RLConfig:
         data = self.rl | arm.rl | {"seed": seed, "threads": 1, "init": str(init)}
