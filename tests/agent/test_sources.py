@@ -21,6 +21,7 @@ def test_delegations_find_the_source_an_instruction_hands_the_choice_to() -> Non
         "Summarise report.txt and email it to bob@x.com.",
         "Perform the following tasks in the order they are given: 1. How many appointments?",
         "Read the content on webpage www.informations.com.",
+        "Please send an email to each person mentioned in the TODO list in the minutes file.",
     ):
         assert delegations(plain) == [], plain
 

@@ -131,6 +131,8 @@ class Episode:
 
 Config = tuple[bool, PrincipalKind]
 """(review on, principal)."""
+Reviewed = tuple[str, str, ReviewView]
+"""(user task, what the call is: injected / benign / delegated, the guard's view of it)."""
 
 
 def _pipeline(agent: GullibleAgent, defense: OvertDefense | None) -> AgentPipeline:
@@ -169,8 +171,10 @@ def run_episode(
     principal: PrincipalKind,
     judge: Any | None = None,
     voice: Voice = "honest",
+    keep: list[Reviewed] | None = None,
 ) -> Episode:
-    """One user task (with one injection task, or none) under one configuration."""
+    """One user task (with one injection task, or none) under one configuration; `keep`
+    collects every reviewed call."""
     agent = GullibleAgent(user_task, injection, voice, suite.name)
     defense = MeasuredDefense(
         lambda: Guard(
@@ -190,6 +194,8 @@ def run_episode(
     if review and defense.guard is not None:
         (state,) = defense.guard.runs.values()
         escalations = state.escalations
+    if keep is not None:
+        keep += [(user_task.ID, call_label(i), v) for i, v in defense.views]
     injected = [v for i, v in defense.views if call_label(i) == "injected"]
     judged = None
     if judge is not None:
@@ -217,9 +223,11 @@ def measure_suite(
     judge_model: Any | None = None,
     user_tasks: Sequence[str] | None = None,
     voice: Voice = "honest",
+    keep: list[Reviewed] | None = None,
 ) -> dict[Config, list[Episode]]:
     """Every user task (× every injection task when `attacked`) under every configuration;
-    the attack and the injected environment are built once per pair."""
+    the attack and the injected environment are built once per pair. `keep` collects every
+    call the guard reviewed, as (user task, label, view with the reasoning in `voice`)."""
     suite = get_suite(VERSION, suite_name)
     judge = ModelReviewer(judge_model, "goal_provenance") if judge_model is not None else None
     attack = load_attack(
@@ -245,6 +253,7 @@ def measure_suite(
                             principal,
                             judge if review and injection else None,
                             voice,
+                            keep,
                         )
                     )
     return out

@@ -365,7 +365,11 @@ def _source(outputs: list[ToolOutput], words: list[str]) -> ToolOutput:
 
 
 def _kinds(words: list[str], out: ToolOutput) -> set[str]:
-    """Kinds of the source the reasoning names, and of the output it resolved to."""
+    """Kinds of the source: its tool's, when the reasoning names the tool (a named tool is
+    more specific than a noun: "the get_channels page" is a channel list); else those of
+    the nouns it uses and of the output they resolved to."""
+    if out.tool.lower() in words:
+        return tool_kinds(out.tool)
     return {k for w in words for k in word_kinds(w)} | tool_kinds(out.tool)
 
 

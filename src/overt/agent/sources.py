@@ -8,7 +8,8 @@ page") or from a tool's name (`search_emails` → mail, `get_webpage` → web).
 
 An instruction *delegates* to a source when a word that hands over the
 choice of what to do ("the TODOs", "the actions specified", "the
-instructions", "follow") is followed, within a few words and after a
+instructions"), as the object of a verb of doing ("do", "perform", "follow"),
+is followed, within a few words and after a
 preposition, by a source: "do the actions specified in the email from
 'david@x.com'", "do the tasks on my TODO list at www.todo.com/alice". The
 delegation keeps the entities the instruction names (addresses, links, quoted
@@ -54,6 +55,9 @@ DELEGATING = vocabulary(
     "todo todos to-do tasks task actions action instructions instruction steps requests "
     "follow specified listed described"
 )
+DOERS = vocabulary("do perform complete follow execute carry handle finish")
+"""A delegating word counts as the object of one of these ("do the TODOs", not "the person
+mentioned in the TODO list")."""
 _TOKEN = re.compile(r"[\w@.][\w@.:/'-]*[\w/]|\w")
 _ENTITY = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?[\w-]+\.[a-z]{2,6}(?:/[\w./-]*)?"
@@ -124,12 +128,14 @@ def delegations(instructions: str) -> list[Delegation]:
 
 def _delegated(words: list[str]) -> set[str]:
     """Kinds of the sources a delegating word hands over to (after a preposition, within
-    six words)."""
+    ten words)."""
     kinds: set[str] = set()
     for i, word in enumerate(words):
-        if word not in DELEGATING:
+        if word not in DELEGATING or not (
+            word == "follow" or DOERS & set(words[max(0, i - 4) : i])
+        ):
             continue
-        window = words[i + 1 : i + 8]
+        window = words[i + 1 : i + 11]
         for j, nxt in enumerate(window):
             if nxt in _PREPOSITIONS or word in {"follow", "todo", "todos", "to-do"}:
                 for w in window[j:]:
