@@ -120,7 +120,9 @@ def main() -> None:
     from overt.models import load_chat_model
 
     model = None if args.judge == "none" else load_chat_model(args.judge)
-    for role in ROLE_QUESTIONS if model is not None else ():
+    for role in ROLE_QUESTIONS:
+        if model is None:
+            break
         t0 = time.perf_counter()
         got = ChatReviewer(model, role).scores(views)
         scores[f"judge_{role}"] = [1.0 if p is None else p for p in got]  # unscored: flagged
