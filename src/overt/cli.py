@@ -154,7 +154,13 @@ def lab_run(
     if is_rl_preset(path):
         from overt.lab.pressure import load_rl_experiment, run_rl_experiment
 
-        run_rl_experiment(load_rl_experiment(path, list(overrides)), out)
+        run_rl_experiment(
+            load_rl_experiment(path, list(overrides)),
+            out,
+            force=force,
+            ray_address=ray_address,
+            cpus_per_cell=cpus_per_cell,
+        )
         _wrote(out, "curves.png", start)
         return
     _run_grid(path, out, overrides, force, ray_address, cpus_per_cell)
