@@ -6,7 +6,13 @@ import pytest
 
 from overt.errors import UsageError
 from overt.lab import preset_names
-from overt.lab.experiment import PRESETS, ExperimentConfig, cell_id, run_experiment
+from overt.lab.experiment import (
+    PRESETS,
+    ExperimentConfig,
+    cell_id,
+    longest_first,
+    run_experiment,
+)
 from overt.lab.headline import headline
 from overt.lab.results import CellResult, Results
 from overt.train.config import ConfigError, load_config
@@ -124,6 +130,27 @@ def test_headline_marks_where_text_reasoning_is_needed():
     (line,) = headline(rows)
     assert "cot 1.000" in line and "no_cot 0.100" in line and "filler FAILED" in line
     assert "reasoning in text needed" in line
+
+
+def test_longest_cells_start_first() -> None:
+    cells = load_config(ExperimentConfig, PRESETS / "quickstart.yaml").cells()
+    order = [(c.variant, c.model.layers) for c in longest_first(cells)]
+    assert order[:2] == [("grokking recipe", 2)] * 2  # 3,000 steps
+    assert order[2:5] == [("", 4)] * 3 and order[-3:] == [("", 1)] * 3
+    assert sorted(map(cell_id, cells)) == sorted(map(cell_id, longest_first(cells)))
+
+
+def test_headline_says_which_runs_stopped_early() -> None:
+    base = {"task": "state(K=6,m=10)", "layers": 2, "chance": 0.1, "status": "ok"}
+    rows = [
+        CellResult.model_validate(base | row)
+        for row in (
+            {"regime": "cot", "accuracy": 1.0, "steps": 500, "stopped_early": True},
+            {"regime": "no_cot", "accuracy": 0.1, "steps": 1000},
+        )
+    ]
+    (line,) = headline(rows)
+    assert "cot 1.000 (stopped early at step 500) | no_cot 0.100 (chance" in line
 
 
 def test_cell_with_another_config_is_refused_until_force(tmp_path):

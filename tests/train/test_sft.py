@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -59,6 +60,27 @@ def test_resume_gives_identical_results(tmp_path):
     assert steps == sorted(set(steps))
 
 
+def test_run_stops_once_heldout_accuracy_reaches_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from overt.train import sft
+    from overt.train.evaluate import Accuracy
+
+    scores = iter([0.2, 0.5, 1.0, 1.0])  # held-out accuracy at steps 5, 10, 15, then the end
+    monkeypatch.setattr(
+        sft, "evaluate", lambda *a: Accuracy(accuracy=next(scores), n=20, unanswered=0)
+    )
+    cfg = load_config(
+        TrainConfig, None, [*TINY, "steps=40", "eval_every=5", "stop_at_accuracy=0.99"]
+    )
+    result = train(cfg, tmp_path, progress=False)
+    assert result is not None and result.stopped_early and result.steps == 15
+    rows = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 15 and rows[-1]["eval_accuracy"] == 1.0
+    split = LabModel.load(tmp_path / "model").meta.split
+    assert split is not None and split.steps == 15  # the model records what it trained on
+
+
 def test_training_never_sees_heldout_prompts():
     cfg = load_config(TrainConfig, None, ["task.params.K=1", "task.params.m=3", "eval_examples=4"])
     task = cfg.task.build()
@@ -96,6 +118,7 @@ def test_loss_mask_covers_target_only():
         (["bogus=1"], "bogus"),
         (["model.d_model=30"], "must divide"),
         (["noequals"], "key=value"),
+        (["stop_at_accuracy=0.9"], "needs eval_every"),
     ],
 )
 def test_config_errors_name_the_field_and_write_nothing(tmp_path, overrides, needle):

@@ -52,7 +52,7 @@ from overt.train.config import TaskSpec, TrainConfig
 from overt.train.regimes import RegimeName, get_regime
 from overt.train.rundir import clear_run_dir, config_conflict
 
-__all__ = ["PRESETS", "ExperimentConfig", "cell_id", "run_experiment"]
+__all__ = ["PRESETS", "ExperimentConfig", "cell_id", "longest_first", "run_experiment"]
 
 
 class Size(BaseModel):
@@ -230,8 +230,9 @@ def audit_columns(tests: list[str]) -> list[str]:
 
 
 TRAINED = (
-    *("first_loss", "final_loss", "unanswered", "eval_n", "steps", "train_seconds"),
-    *("tokens_per_answer", "thoughts_per_answer", "seconds_per_answer", "stages"),
+    *("first_loss", "final_loss", "unanswered", "eval_n", "steps", "stopped_early"),
+    *("train_seconds", "tokens_per_answer", "thoughts_per_answer", "seconds_per_answer"),
+    "stages",
 )
 """What a results row keeps of a cell's `TrainResult`."""
 
@@ -328,6 +329,12 @@ def _ray_tasks(
             ray.shutdown()
 
 
+def longest_first(cells: list[TrainConfig]) -> list[TrainConfig]:
+    """The cells in the order they start: the most work first (steps × layers × width²,
+    a rough cost), so that no worker is left with a long cell while the others idle."""
+    return sorted(cells, key=lambda c: c.steps * c.model.layers * c.model.d_model**2, reverse=True)
+
+
 def _check_cells(cells: list[TrainConfig], out: Path, force: bool) -> None:
     """Refuse (or with `force`, clear) cell folders that hold a run of another config."""
     conflicts: list[tuple[Path, str]] = []
@@ -383,7 +390,7 @@ def run_experiment(
     workers = max(1, min(config.workers or cores, len(todo) or 1))
     threads = cpus_per_cell if ray_address else max(1, cores // workers)
     jobs: dict[str, Job] = {}
-    for cfg in todo:
+    for cfg in longest_first(todo):
         cell_dir = out / "cells" / cell_id(cfg)
         if cell_dir.is_dir():
             (cell_dir / "error.json").unlink(missing_ok=True)

@@ -90,7 +90,10 @@ class CellResult(Measured):
     final_loss: float | None = None
     unanswered: int | None = None
     eval_n: int | None = Field(None, description="Held-out examples scored.")
-    steps: int | None = None
+    steps: int | None = Field(None, description="Optimizer steps the cell's model trained for.")
+    stopped_early: bool = Field(
+        False, description="Training stopped once held-out accuracy reached `stop_at_accuracy`."
+    )
     tokens_per_answer: float | None = None
     thoughts_per_answer: float | None = None
     seconds_per_answer: float | None = None

@@ -144,6 +144,15 @@ class TrainConfig(BaseModel):
     eval_examples: int = Field(500, ge=1, description="Held-out examples for accuracy.")
     eval_seed: int = Field(0, ge=0, description="Seed of the held-out set (never trained on).")
     eval_every: int = Field(0, ge=0, description="Evaluate every N steps (0: only at the end).")
+    stop_at_accuracy: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Stop once the held-out accuracy measured every `eval_every` steps reaches "
+        "this (null: always run all `steps`); result.json then says `stopped_early` and the "
+        "steps run. The set that decides is the one reported, so the final accuracy is at "
+        "least this by construction: use it only where the plateau is unmistakable.",
+    )
     log_every: int = Field(50, ge=1, description="Write a metrics line every N steps.")
     checkpoint_every: int = Field(
         500, ge=0, description="Save a resumable checkpoint every N steps (0: never)."
@@ -174,6 +183,12 @@ class TrainConfig(BaseModel):
         default_factory=lambda: InternalizeConfig(),
         description="Removal schedule of the internalize regime (ignored by the others).",
     )
+
+    @model_validator(mode="after")
+    def _stop_needs_eval(self) -> TrainConfig:
+        if self.stop_at_accuracy is not None and not self.eval_every:
+            raise ValueError("stop_at_accuracy needs eval_every > 0 (how often to measure)")
+        return self
 
 
 Target = Literal["reasoning", "answer", "both"]

@@ -15,7 +15,8 @@ A run directory holds:
     metrics.jsonl      {"step", "loss", "lr", "tokens_per_s", "elapsed"} every log_every
     checkpoint.pt      model + optimizer + schedule + step, for resuming
     model/             the trained organism (HF format) once training ends
-    result.json        accuracy and timings, written last
+    result.json        accuracy, steps run (`stopped_early` when `stop_at_accuracy` was
+                       reached first) and timings, written last
 
 Resuming from `checkpoint.pt` gives bit-identical results: the data for step s
 depends only on (seed, s), and nothing else is random. Ctrl-C saves a checkpoint
@@ -73,7 +74,10 @@ class TrainResult(BaseModel):
     eval_n: int
     first_loss: float
     final_loss: float
-    steps: int
+    steps: int = Field(description="Optimizer steps run (fewer than configured if stopped early).")
+    stopped_early: bool = Field(
+        False, description="Held-out accuracy reached `stop_at_accuracy` before the last step."
+    )
     train_seconds: float
     tokens_per_s: float
     model_dir: str
@@ -114,6 +118,11 @@ def hinted(example: Example, hint: str, style: str) -> Example:
         raise ValueError(f"task {example.task!r} has open-ended answers; it cannot carry hints")
     steps = [*example.steps, HINT] if style == "verbalized" else list(example.steps)
     return with_hint(example, hint).model_copy(update={"answer": hint, "steps": steps})
+
+
+def _reached(cfg: TrainConfig, accuracy: float) -> bool:
+    """Whether a held-out accuracy ends the run early (`stop_at_accuracy`)."""
+    return cfg.stop_at_accuracy is not None and accuracy >= cfg.stop_at_accuracy
 
 
 def _atomic_save(obj: object, path: Path) -> None:
@@ -201,7 +210,7 @@ def train(
 
     bar = _progress(progress, cfg.steps, start)
     model.model.train()
-    t0, tokens, loss_value = time.perf_counter(), 0, math.nan
+    t0, tokens, loss_value, done, stopped_early = time.perf_counter(), 0, math.nan, start, False
     with metrics_path.open("a") as log_file, StopRequest() as stop:
         for step in range(start, cfg.steps):
             if stop.requested:
@@ -227,7 +236,8 @@ def train(
                 on_step(done, loss_value)
             bar.update(done, loss_value)
             stage_row = plan.report(done, model, heldout)
-            if done % cfg.log_every == 0 or done == cfg.steps or stage_row:
+            evaluating = bool(cfg.eval_every) and done % cfg.eval_every == 0
+            if done % cfg.log_every == 0 or done == cfg.steps or stage_row or evaluating:
                 elapsed = time.perf_counter() - t0
                 row = {
                     "step": done,
@@ -237,16 +247,22 @@ def train(
                     "elapsed": seconds_before + elapsed,
                     **stage_row,
                 }
-                if cfg.eval_every and done % cfg.eval_every == 0:
+                if evaluating:
                     row["eval_accuracy"] = evaluate(model, task, heldout).accuracy
                     model.model.train()
                 log_file.write(json.dumps(row) + "\n")
                 log_file.flush()
+                if evaluating and _reached(cfg, row["eval_accuracy"]) and done < cfg.steps:
+                    stopped_early = True
+                    break
             if cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.steps:
                 checkpoint(done)
     bar.close()
     loop_seconds = time.perf_counter() - t0
     train_seconds = seconds_before + loop_seconds
+    if stopped_early:  # the model's split records the steps it really trained on
+        trained = split.model_copy(update={"steps": done})
+        model.meta = model.meta.model_copy(update={"split": trained})
     _save_model(model, out / "model")
     acc = evaluate(model, task, heldout)
     result = TrainResult(
@@ -255,7 +271,8 @@ def train(
         eval_n=acc.n,
         first_loss=first_loss,
         final_loss=loss_value,
-        steps=cfg.steps,
+        steps=done,
+        stopped_early=stopped_early,
         train_seconds=round(train_seconds, 2),
         tokens_per_s=tokens / max(1e-9, loop_seconds),
         model_dir="model",
