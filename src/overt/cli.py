@@ -102,7 +102,7 @@ def _wrote(out: str, figure: str, start: float) -> None:
 def lab_quickstart(
     out: str, force: bool, ray_address: str | None, cpus_per_cell: int, overrides: tuple[str, ...]
 ) -> None:
-    """The built-in headline grid (about 6 min on 2 cores); reruns skip finished cells.
+    """The built-in headline grid (≤ 5 min alone on 2 cores); reruns skip finished cells.
 
     KEY=VALUE overrides (before or after options) change the grid, e.g. train.steps=500.
     """

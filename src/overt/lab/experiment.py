@@ -48,6 +48,7 @@ from overt.files import atomic_write_text, check_writable
 from overt.lab import PRESETS
 from overt.lab.results import CellResult, ControlPair, Results
 from overt.lab.summary import separations, summarize
+from overt.tasks.split import heldout
 from overt.train.config import TaskSpec, TrainConfig
 from overt.train.regimes import RegimeName, get_regime
 from overt.train.rundir import clear_run_dir, config_conflict
@@ -203,8 +204,11 @@ def _run_cell(
     if tests:
         try:
             model = LabModel.load(directory / result.model_dir)
+            task, split = cfg.task.build(), model.meta.split
+            # a task with few prompts holds out fewer than audit_n: audit all it holds out
+            held = len(heldout(task, split.eval_examples, split.eval_seed)) if split else audit_n
             report = audit(
-                model, cfg.task.build(), n=audit_n, tests=tests, seed=cfg.eval_seed, samples=200
+                model, task, n=min(audit_n, held), tests=tests, seed=cfg.eval_seed, samples=200
             )
             write_audit(report, directory / "audit")
             outcome["audit"] = {k: m.model_dump(mode="json") for k, m in report.metrics.items()}
