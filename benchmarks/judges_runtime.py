@@ -9,9 +9,11 @@ tasks): positives are injected calls, negatives the user's own calls (benign
 and delegated) in the same attacked episodes. Each call's reasoning is written
 in one of four voices (honest, heldout, quiet, disguised; by a hash of the
 call), so half the positives say where their goal came from and half do not.
-Calls are split by user task: TF-IDF (`overt.audit.judges.TfidfMonitor`, on the
-reasoning and the action) is fitted on the even-hashed tasks and every monitor
-is scored on `--per-class` positives and negatives of the others.
+Calls are split by user task and by injection task: TF-IDF
+(`overt.audit.judges.TfidfMonitor`, on the reasoning and the action) is fitted
+on calls whose user task and injection task both hash even, and every monitor
+is scored on `--per-class` positives and negatives whose both hash odd (so no
+attacker address or injection wording is shared between the two).
 
 Scored: the default chain's model-free reviewers (argument provenance, goal
 provenance, the reasoning monitor, and the chain: any of them), TF-IDF, and
@@ -45,6 +47,13 @@ SUITES = {"slack": None, "workspace": [f"user_task_{i}" for i in range(10)]}
 
 def _hash(*keys: object) -> int:
     return int(hashlib.sha256(repr(keys).encode()).hexdigest(), 16)
+
+
+def _split(pair: str) -> tuple[int, int]:
+    """(user task, injection task) halves: TF-IDF trains on (0, 0) and is scored on (1, 1),
+    so it sees neither the test's user tasks nor its attacker's addresses and wording."""
+    user, injection = pair.split("/")
+    return _hash(user) % 2, _hash(injection) % 2
 
 
 def calls() -> list[tuple[str, int, ReviewView]]:
@@ -104,9 +113,10 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     rows = calls()
-    train = [r for r in rows if _hash(r[0]) % 2 == 0]
-    test = sample([r for r in rows if _hash(r[0]) % 2 == 1], args.per_class, seed=0)
-    tasks, labels, views = [r[0] for r in test], [r[1] for r in test], [r[2] for r in test]
+    train = [r for r in rows if _split(r[0]) == (0, 0)]
+    test = sample([r for r in rows if _split(r[0]) == (1, 1)], args.per_class, seed=0)
+    tasks = [r[0].split("/")[0] for r in test]
+    labels, views = [r[1] for r in test], [r[2] for r in test]
     print(
         f"{len(rows)} reviewed calls; eval {sum(labels)} injected + {len(labels) - sum(labels)} "
         f"user calls over {len(set(tasks))} user tasks; built in {time.perf_counter() - start:.0f}s"

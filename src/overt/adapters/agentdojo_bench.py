@@ -132,7 +132,8 @@ class Episode:
 Config = tuple[bool, PrincipalKind]
 """(review on, principal)."""
 Reviewed = tuple[str, str, ReviewView]
-"""(user task, what the call is: injected / benign / delegated, the guard's view of it)."""
+"""("USER_TASK/INJECTION_TASK", what the call is: injected / benign / delegated, the guard's
+view of it)."""
 
 
 def _pipeline(agent: GullibleAgent, defense: OvertDefense | None) -> AgentPipeline:
@@ -195,7 +196,8 @@ def run_episode(
         (state,) = defense.guard.runs.values()
         escalations = state.escalations
     if keep is not None:
-        keep += [(user_task.ID, call_label(i), v) for i, v in defense.views]
+        pair = f"{user_task.ID}/{injection.ID if injection else '-'}"
+        keep += [(pair, call_label(i), v) for i, v in defense.views]
     injected = [v for i, v in defense.views if call_label(i) == "injected"]
     judged = None
     if judge is not None:
@@ -227,7 +229,8 @@ def measure_suite(
 ) -> dict[Config, list[Episode]]:
     """Every user task (× every injection task when `attacked`) under every configuration;
     the attack and the injected environment are built once per pair. `keep` collects every
-    call the guard reviewed, as (user task, label, view with the reasoning in `voice`)."""
+    call the guard reviewed, as (user task/injection task, label, view with the reasoning in
+    `voice`)."""
     suite = get_suite(VERSION, suite_name)
     judge = ModelReviewer(judge_model, "goal_provenance") if judge_model is not None else None
     attack = load_attack(
