@@ -28,13 +28,21 @@ ROWS = [[5, 6, 7, 8, 9], [3, 4], [10, 11, 12]]
 
 def test_batched_greedy_equals_one_by_one_hf_generate() -> None:
     lm = tiny()
-    ours = generate_ids(lm, ROWS, max_new_tokens=6, stop_ids=[1], pad_id=0, batch_size=3)
+    free = generate_ids(lm, ROWS, max_new_tokens=6, stop_ids=[-1], pad_id=0, batch_size=3)
+    stop = free[0][0][2]  # a token row 0 writes third: it stops while the others go on
+    ours = generate_ids(lm, ROWS, max_new_tokens=6, stop_ids=[stop], pad_id=0, batch_size=3)
+    assert ours[0] == (free[0][0][:2], "stop")
+    assert any(reason == "length" for _, reason in ours)
     for row, (ids, reason) in zip(ROWS, ours, strict=True):
         ref = lm.generate(
-            torch.tensor([row]), max_new_tokens=6, do_sample=False, eos_token_id=1, pad_token_id=0
+            torch.tensor([row]),
+            max_new_tokens=6,
+            do_sample=False,
+            eos_token_id=stop,
+            pad_token_id=0,
         )[0, len(row) :].tolist()
-        if 1 in ref:
-            ref, want = ref[: ref.index(1)], "stop"
+        if stop in ref:
+            ref, want = ref[: ref.index(stop)], "stop"
         else:
             want = "length"
         assert (ids, reason) == (ref, want)

@@ -5,7 +5,8 @@
 
 Prompts are sorted by length before batching (less padding), left-padded,
 and decoded one token per step for the whole batch with the model's own
-cache; finished rows keep feeding padding until the batch is done. This is
+cache; a row that stops leaves the batch and its cache, so the rest run on
+fewer rows. This is
 a small loop instead of `transformers.generate`, whose per-step bookkeeping
 costs more than the forward pass of a 135M model on two cores
 (`benchmarks/chat_speed.py` measures both in one run).
@@ -50,27 +51,29 @@ def _decode_batch(
     )
     cache = out.cache
     logits = out.logits[:, -1]
-    done = torch.zeros(len(rows), dtype=torch.bool)
     new: list[list[int]] = [[] for _ in rows]
     finish: list[Finish] = ["length"] * len(rows)
+    active = torch.arange(len(rows))  # batch position → row
     last = positions[:, -1]
-    for _ in range(max_new_tokens):
+    for step in range(max_new_tokens):
         if temperature > 0:
             probs = torch.softmax(logits.float() / temperature, -1)
             token = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
         else:
             token = logits.argmax(-1)
         stopped = torch.isin(token, stop)
-        for i in (~done).nonzero().flatten().tolist():
-            if stopped[i]:
-                done[i] = True
+        for j, i in enumerate(active.tolist()):
+            if stopped[j]:
                 finish[i] = "stop"
             else:
-                new[i].append(int(token[i]))
-        if bool(done.all()):
+                new[i].append(int(token[j]))
+        keep = (~stopped).nonzero().flatten()
+        if len(keep) == 0 or step == max_new_tokens - 1:
             break
-        token = torch.where(done, torch.full_like(token, pad_id), token)
-        mask = torch.cat([mask, (~done).long().unsqueeze(-1)], dim=-1)
+        if len(keep) < len(active):  # finished rows leave the batch (and the cache)
+            cache.batch_select_indices(keep)
+            mask, last, token, active = mask[keep], last[keep], token[keep], active[keep]
+        mask = torch.cat([mask, torch.ones(len(active), 1, dtype=mask.dtype)], dim=-1)
         last = last + 1
         out = lm(
             input_ids=token.unsqueeze(-1),
