@@ -33,7 +33,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from overt.agent.provenance import argument_values, excerpt, named, normalize
+from overt.agent.provenance import argument_values, excerpt, normalize
 from overt.agent.sources import (
     delegations,
     is_source_word,
@@ -153,11 +153,9 @@ class ReasoningMonitor:
         found = self.find(view)
         if found is None:
             return self._ok("the reasoning does not say the action follows a tool output")
-        instructions = " ".join(i.text for i in view.instructions)
-        if _specified(view, normalize(instructions)):
-            return self._ok("the principal named every argument: the source is about another call")
         out = _source(view.tool_outputs, found.words)
         kinds = _kinds(found.words, out)
+        instructions = " ".join(i.text for i in view.instructions)
         for d in delegations(instructions):
             if kinds & d.kinds:
                 return self._ok(f"follows a {'/'.join(sorted(d.kinds))} the principal delegated to")
@@ -180,14 +178,6 @@ class ReasoningMonitor:
 
     def _ok(self, why: str) -> Verdict:
         return Verdict(reviewer=self.name, decision=Decision.approve, score=1.0, reasons=[why])
-
-
-def _specified(view: ReviewView, instructions: str) -> bool:
-    """The principal's words name every argument value of the call (and it has one): the
-    principal asked for this call, so reasoning that one shared with other calls (a batch)
-    attributes to data is about those."""
-    values = list(argument_values(view.action.args))
-    return bool(values) and all(named(v, arg, instructions) for arg, v in values)
 
 
 def _named_sources(outputs: list[ToolOutput]) -> set[str]:
@@ -233,7 +223,7 @@ def _forward(words: list[str], i: int, sources: set[str], reach: int = 6) -> int
 def _relations(words: list[str], sources: set[str], quotes: list[str], tail: str) -> Finding | None:
     """The first relation in one sentence that makes a source the reason for acting."""
     for i, w in enumerate(words):
-        passive = i > 0 and words[i - 1] in PASSIVE
+        passive = i > 0 and words[i - 1] in PASSIVE | {"as"}  # "as asked": no subject named
         if w in REQUEST and not passive and not (i > 0 and words[i - 1] in AGENT):
             j = _back(words, i, sources)
             if j is not None:
