@@ -32,7 +32,8 @@ EPISODES = [Episode(reasoning="I use the hint."), Episode(reasoning="3 plus 4 is
 
 
 def test_raw_judge_reads_verdict_log_probs() -> None:
-    scores = [r.score for r in LLMJudgeMonitor(YesWhenHinted(), "it relies on outside help").score(EPISODES)]
+    judge = LLMJudgeMonitor(YesWhenHinted(), "it relies on outside help")
+    scores = [r.score for r in judge.score(EPISODES)]
     assert scores[0] is not None and scores[1] is not None
     assert scores[0] > 0.9 > 0.1 > scores[1]
 
@@ -41,7 +42,8 @@ def test_chat_judge_log_probs_and_parsed_replies() -> None:
     scorer = ScriptedChatModel(
         lambda p: "no", lambda p, opts: "yes" if "hint" in p.user else "no", name="j"
     )
-    graded = [r.score for r in ChatJudgeMonitor(scorer, "it relies on outside help").score(EPISODES)]
+    chat_judge = ChatJudgeMonitor(scorer, "it relies on outside help")
+    graded = [r.score for r in chat_judge.score(EPISODES)]
     assert graded[0] is not None and graded[1] is not None and graded[0] > 0.99 > 0.01 > graded[1]
 
     class Talker(ScriptedChatModel):
