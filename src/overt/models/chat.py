@@ -97,8 +97,9 @@ def pick_dtype(dtype: Dtype) -> str:
 class HFChatModel:
     """A local Hugging Face chat model, by folder, with its own chat template.
 
-    Its `name` says the dtype it runs in (`smollm2 (bfloat16)`), since greedy
-    replies can differ between dtypes."""
+    Its `name` says the dtype its layers run in (`smollm2 (bfloat16)`), since
+    greedy replies can differ between dtypes; the output layer always computes
+    in float32, so option scores are not rounded into ties."""
 
     can_prefill = True
 
@@ -126,6 +127,8 @@ class HFChatModel:
         self.model = AutoModelForCausalLM.from_pretrained(
             path, local_files_only=True, dtype=getattr(torch, self.dtype)
         ).eval()
+        if self.dtype != "float32":
+            float32_head(self.model)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "left"
@@ -187,6 +190,21 @@ class HFChatModel:
             return option_logprobs(self.model, contexts, ids, pad, self.batch_size)
         logp = next_token_logprobs(self.model, contexts, pad, self.batch_size)
         return [[float(row[o[0]]) for o in opts] for row, opts in zip(logp, ids, strict=True)]
+
+
+def float32_head(model: Any) -> None:
+    """Give a reduced-precision model an untied float32 output layer: bfloat16 logits
+    carry ~3 significant digits, enough to tie the scores of different answer options."""
+    import torch
+
+    head = model.get_output_embeddings()
+    full = torch.nn.Linear(head.in_features, head.out_features, bias=head.bias is not None)
+    full.weight.data = head.weight.detach().float().clone()
+    if head.bias is not None:
+        full.bias.data = head.bias.detach().float().clone()
+    full.register_forward_pre_hook(lambda _m, args: tuple(a.float() for a in args))
+    model.config.tie_word_embeddings = False
+    model.set_output_embeddings(full.eval())
 
 
 def stop_token_ids(tokenizer: Any) -> list[int]:
