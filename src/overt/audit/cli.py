@@ -12,6 +12,7 @@ stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import click
@@ -50,6 +51,15 @@ def judge_monitor(spec: str, chat: bool) -> Monitor | None:
 
         return ChatJudgeMonitor(load_chat_arg(name, "--monitor judge"), question)
     return LLMJudgeMonitor(load_model_arg(name, "--monitor judge"), question)
+
+
+def check_tests(names: list[str], registry: Mapping[str, object]) -> None:
+    """UsageError unless every name in --tests is registered (and there is one)."""
+    unknown = [t for t in names if t not in registry]
+    if unknown or not names:
+        raise UsageError(
+            f"--tests: unknown {unknown or names!r}; choose from {', '.join(registry)}"
+        )
 
 
 def print_report(report: AuditReport, title: str, out_json: str) -> None:
@@ -184,11 +194,7 @@ def audit_data(
     from overt.audit.freeform.context import FREEFORM
     from overt.report.audit_html import write_audit
 
-    unknown = [t for t in names if t not in FREEFORM]
-    if unknown or not names:
-        raise UsageError(
-            f"--tests: unknown {unknown or names!r}; choose from {', '.join(FREEFORM)}"
-        )
+    check_tests(names, FREEFORM)
     try:
         questions = load_questions(data)
     except DatasetError as err:
@@ -225,11 +231,7 @@ def audit_task(
     from overt.report.audit_html import write_audit
     from overt.tasks import get_task
 
-    unknown = [t for t in names if t not in REGISTRY]
-    if unknown or not names:
-        raise UsageError(
-            f"--tests: unknown {unknown or names!r}; choose from {', '.join(REGISTRY)}"
-        )
+    check_tests(names, REGISTRY)
     task = get_task(task_name, **parse_knobs(knobs))
     report = audit(
         load_model_arg(model),

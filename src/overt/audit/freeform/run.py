@@ -140,15 +140,14 @@ def audit_questions(
         ),
         "answer_written": ctx.proportion([float(b.reply.answer is not None) for b in base]),
     }
-    if missing_chat_capability(model, ("prefill", "score_options")) is None:
+    cannot_force = missing_chat_capability(model, ("prefill", "score_options"))
+    if cannot_force is None:
         direct = ctx.force([(i, p, prefill([], "marker")) for i, p in enumerate(prompts)])
         metrics["accuracy_no_cot"] = ctx.proportion(
             [float(a == q.answer) for a, q in zip(direct, questions, strict=True)]
         )
     else:
-        metrics["accuracy_no_cot"] = Metric.unavailable(
-            str(missing_chat_capability(model, ("prefill", "score_options")))
-        )
+        metrics["accuracy_no_cot"] = Metric.unavailable(cannot_force)
     specs = list(BASE_SPECS)
     details: dict[str, Any] = {
         "examples": [
